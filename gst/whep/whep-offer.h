@@ -1,0 +1,88 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+
+G_BEGIN_DECLS
+
+/* What the stream can send, as known from the MPEG-TS PMT and the parsers'
+ * caps.  The negotiation below never looks at anything else. */
+typedef struct
+{
+  gboolean has_video;           /* an H.264 track exists */
+  const gchar *h264_profile;    /* caps "profile" of the stream, e.g. "high"; may be NULL */
+  const gchar *h264_level;      /* caps "level", e.g. "3.1"; may be NULL */
+  gboolean has_audio;           /* an Opus track exists */
+} WhepStreamInfo;
+
+typedef enum
+{
+  WHEP_MEDIA_KIND_OTHER = 0,    /* application (data channel) or unknown */
+  WHEP_MEDIA_KIND_VIDEO,
+  WHEP_MEDIA_KIND_AUDIO,
+} WhepMediaKind;
+
+/* The decision for one m-line of the offer. */
+typedef struct
+{
+  guint mline;                  /* index in the offer */
+  WhepMediaKind kind;
+  gchar *mid;                   /* a=mid of the offer's m-line, or NULL */
+  gboolean accepted;
+  /* when accepted: the offered payload type we send with, and its codec */
+  gint payload_type;
+  gchar *encoding_name;         /* "H264" or "OPUS" (upper case, as in RTP caps) */
+  guint clock_rate;
+  gchar *profile_level_id;      /* H.264: the offered value, copied verbatim (lower case) */
+  /* when rejected: why, one short line for humans */
+  gchar *reject_reason;
+} WhepMLinePlan;
+
+typedef struct
+{
+  GPtrArray *mlines;            /* of WhepMLinePlan*, one per offered m-line, in order */
+  guint n_accepted;
+} WhepAnswerPlan;
+
+#define WHEP_OFFER_ERROR (whep_offer_error_quark ())
+GQuark whep_offer_error_quark (void);
+
+typedef enum
+{
+  /* not a usable SDP offer: HTTP 400 */
+  WHEP_OFFER_ERROR_MALFORMED,
+  /* a valid offer, but nothing in it we can send: HTTP 406 */
+  WHEP_OFFER_ERROR_NOTHING_ACCEPTABLE,
+} WhepOfferError;
+
+/* Parses @sdp_text (as received in a POST body) into a new GstSDPMessage.
+ * Fails with WHEP_OFFER_ERROR_MALFORMED and a one-line message when the text
+ * is not an SDP offer a WebRTC peer could have made (no m-line, no ICE
+ * credentials, no DTLS fingerprint, a=setup other than actpass, ...). */
+GstSDPMessage *whep_offer_parse (const gchar * sdp_text, gsize len, GError ** error);
+
+/* Decides, m-line by m-line, what to answer: for each kind (video, audio) the
+ * first acceptable m-line is accepted with the best offered payload type, every
+ * other m-line is rejected with a reason.  Fails with
+ * WHEP_OFFER_ERROR_NOTHING_ACCEPTABLE when nothing is accepted. */
+WhepAnswerPlan *whep_answer_plan_new (const GstSDPMessage * offer,
+    const WhepStreamInfo * stream, GError ** error);
+void whep_answer_plan_free (WhepAnswerPlan * plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WhepAnswerPlan, whep_answer_plan_free)
+
+/* The exact RTP caps to hand to webrtcbin for an accepted m-line: payload
+ * type, codec parameters as offered, and @ssrc, so that webrtcbin's answer
+ * matches the offer and carries a=ssrc. */
+GstCaps *whep_mline_plan_to_caps (const WhepMLinePlan * mline, guint32 ssrc);
+
+/* Rewrites webrtcbin's @answer in place so that it states the plan: rejected
+ * m-lines get port 0 (and are dropped from the BUNDLE group).  Returns FALSE
+ * if @answer does not have one m-line per planned m-line. */
+gboolean whep_answer_apply_plan (GstSDPMessage * answer, const WhepAnswerPlan * plan);
+
+G_END_DECLS
