@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 (bookworm) packages whepsink needs, and only those that
+# are missing.  Quiet and quick when everything is there already.
+#
+#   scripts/install-deps.sh           to build whepsink and run the demo
+#   scripts/install-deps.sh --tests   also what the test suite needs (chromium,
+#                                     node + npm, the sanitizer runtimes)
+#
+# Runs as root, or through sudo when that is available.
+set -euo pipefail
+
+usage() { sed -n '2,9s/^# \{0,1\}//p' "$0"; }
+
+want_tests=0
+for arg in "$@"; do
+  case $arg in
+    --tests) want_tests=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "install-deps.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+# To build: compiler, meson, and the -dev packages behind meson.build's
+# dependency() calls (glib-compile-resources for the player page comes with
+# libglib2.0-dev-bin).
+build_pkgs=(
+  gcc meson ninja-build pkg-config libglib2.0-dev-bin
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  libgstreamer-plugins-bad1.0-dev
+  libsoup-3.0-dev libjson-glib-dev libnice-dev
+)
+
+# To run: gst-launch-1.0, the elements whepsink uses inside (tsdemux, parsers,
+# webrtcbin, rtp payloaders, libnice), the demo's sources and encoders
+# (x264enc is in -ugly, timeoverlay/clockoverlay in -x with a font to draw
+# with), and decoders that the tests use.
+runtime_pkgs=(
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-x
+  gstreamer1.0-nice gstreamer1.0-libav fonts-dejavu-core
+)
+
+# To test: a real browser and the node runtime that drives it (see
+# tests/browser), and the AddressSanitizer/UBSan runtimes for
+# `scripts/test.sh --sanitize`.
+test_pkgs=(chromium ca-certificates libasan8 libubsan1)
+
+wanted=("${build_pkgs[@]}" "${runtime_pkgs[@]}")
+if [ "$want_tests" = 1 ]; then
+  wanted+=("${test_pkgs[@]}")
+  # node and npm: Debian's own (Node 18) unless a node >= 18 with its npm is
+  # already on the PATH (installing Debian's npm next to another vendor's
+  # nodejs would conflict with it).
+  node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$node_major" -lt 18 ]; then
+    wanted+=(nodejs)
+  fi
+  if [ "$node_major" -lt 18 ] || ! command -v npm >/dev/null 2>&1; then
+    wanted+=(npm)
+  fi
+fi
+
+# One dpkg-query for all; a package dpkg has never heard of prints nothing.
+installed=" $(dpkg-query -W -f='${Package}=${db:Status-Status} ' "${wanted[@]}" 2>/dev/null || true)"
+missing=()
+for pkg in "${wanted[@]}"; do
+  [[ $installed == *" $pkg=installed "* ]] || missing+=("$pkg")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-deps.sh: need root to install: ${missing[*]}" >&2
+  echo "  run as root: apt-get install --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-deps.sh: installing (this can take a few minutes): ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps.sh: done" >&2
