@@ -1,0 +1,420 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstwhepmedia.h"
+
+#include <gst/mpegts/mpegts.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (whep_media_debug);
+#define GST_CAT_DEFAULT whep_media_debug
+
+/* Enough to ride out a burst; a file source fills it and then waits. */
+#define TRACK_QUEUE_TIME (1 * GST_SECOND)
+
+/* 'Opus' in a registration descriptor marks an Opus private PES stream */
+#define REGISTRATION_OPUS 0x4f707573
+
+typedef struct
+{
+  WhepMediaKind kind;
+  const gchar *caps_name;       /* what tsdemux gives: "video/x-h264" */
+  GstElement *queue;
+  GstElement *tee;
+  /* protected by the media lock */
+  gboolean in_pmt;
+  GstCaps *caps;                /* what the parser produced */
+  const gchar *profile;         /* interned, H.264 only */
+  const gchar *level;           /* interned, H.264 only */
+} Track;
+
+struct _GstWhepMedia
+{
+  GstBin *bin;                  /* not owned: we live inside it */
+  GstElement *demux;
+  const gchar *missing;
+  GstWhepMediaReadyFunc ready_func;
+  gpointer user_data;
+
+  GMutex lock;
+  /* protected by lock */
+  gboolean pmt_seen;
+  gboolean ready;
+  Track tracks[2];              /* video, audio */
+};
+
+static gboolean
+media_is_ready_unlocked (GstWhepMedia * media)
+{
+  guint i, n_in_pmt = 0;
+
+  if (!media->pmt_seen)
+    return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
+    Track *t = &media->tracks[i];
+
+    if (!t->in_pmt)
+      continue;
+    n_in_pmt++;
+    if (t->caps == NULL)
+      return FALSE;
+    /* without the profile the offer's H.264 variants can't be ranked */
+    if (t->kind == WHEP_MEDIA_KIND_VIDEO && t->profile == NULL)
+      return FALSE;
+  }
+  return n_in_pmt > 0;
+}
+
+/* Called with no lock held. */
+static void
+media_update_ready (GstWhepMedia * media)
+{
+  gboolean became_ready;
+
+  g_mutex_lock (&media->lock);
+  became_ready = !media->ready && media_is_ready_unlocked (media);
+  if (became_ready)
+    media->ready = TRUE;
+  g_mutex_unlock (&media->lock);
+
+  if (became_ready) {
+    GST_INFO_OBJECT (media->bin, "tracks are known, viewers can be answered");
+    media->ready_func (media->user_data);
+  }
+}
+
+static Track *
+track_for_caps (GstWhepMedia * media, GstCaps * caps)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
+    if (gst_structure_has_name (gst_caps_get_structure (caps, 0),
+            media->tracks[i].caps_name))
+      return &media->tracks[i];
+  }
+  return NULL;
+}
+
+static GstPadProbeReturn
+track_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepMedia *media = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  Track *track = NULL;
+  GstStructure *s;
+  GstCaps *caps;
+  guint i;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+
+  gst_event_parse_caps (event, &caps);
+  s = gst_caps_get_structure (caps, 0);
+
+  g_mutex_lock (&media->lock);
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++)
+    if (media->tracks[i].tee == GST_ELEMENT (GST_PAD_PARENT (pad)))
+      track = &media->tracks[i];
+  if (track) {
+    gst_caps_replace (&track->caps, caps);
+    track->profile = g_intern_string (gst_structure_get_string (s, "profile"));
+    track->level = g_intern_string (gst_structure_get_string (s, "level"));
+  }
+  g_mutex_unlock (&media->lock);
+
+  GST_DEBUG_OBJECT (media->bin, "track caps %" GST_PTR_FORMAT, caps);
+  media_update_ready (media);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+demux_pad_added (GstElement * demux, GstPad * pad, GstWhepMedia * media)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstPad *sinkpad;
+  Track *track;
+  GstPadLinkReturn ret;
+
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  track = gst_caps_is_empty (caps) ? NULL : track_for_caps (media, caps);
+  if (track == NULL) {
+    GST_INFO_OBJECT (media->bin, "ignoring stream %s with caps %"
+        GST_PTR_FORMAT, GST_PAD_NAME (pad), caps);
+    gst_caps_unref (caps);
+    return;
+  }
+  gst_caps_unref (caps);
+
+  /* tsdemux may add pads in any order and more than once while it learns
+   * the stream: link each track's first pad, whenever it comes. */
+  sinkpad = gst_element_get_static_pad (track->queue, "sink");
+  if (gst_pad_is_linked (sinkpad)) {
+    GST_INFO_OBJECT (media->bin, "track for %s already linked, ignoring %s",
+        track->caps_name, GST_PAD_NAME (pad));
+    gst_object_unref (sinkpad);
+    return;
+  }
+  ret = gst_pad_link (pad, sinkpad);
+  gst_object_unref (sinkpad);
+  if (GST_PAD_LINK_FAILED (ret))
+    GST_ELEMENT_WARNING (media->bin, CORE, PAD, (NULL),
+        ("could not link %s: %s", GST_PAD_NAME (pad),
+            gst_pad_link_get_name (ret)));
+  else
+    GST_INFO_OBJECT (media->bin, "linked %s", GST_PAD_NAME (pad));
+}
+
+static void
+demux_pad_removed (GstElement * demux, GstPad * pad, GstWhepMedia * media)
+{
+  GST_INFO_OBJECT (media->bin, "stream %s removed", GST_PAD_NAME (pad));
+}
+
+static GstElement *
+make (GstWhepMedia * media, const gchar * factory)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+
+  if (e == NULL) {
+    media->missing = media->missing ? media->missing : factory;
+    return NULL;
+  }
+  gst_bin_add (media->bin, e);
+  return e;
+}
+
+/* queue -> parser [-> capsfilter] -> clocksync -> tee -> fakesink */
+static void
+track_build (GstWhepMedia * media, Track * track, const gchar * parser_name,
+    GstCaps * filter_caps)
+{
+  GstElement *parser, *filter = NULL, *sync, *fakesink;
+  GstPad *pad;
+
+  track->queue = make (media, "queue");
+  parser = make (media, parser_name);
+  if (filter_caps)
+    filter = make (media, "capsfilter");
+  sync = make (media, "clocksync");
+  track->tee = make (media, "tee");
+  fakesink = make (media, "fakesink");
+  if (media->missing) {
+    gst_clear_caps (&filter_caps);
+    return;
+  }
+
+  g_object_set (track->queue, "max-size-buffers", 0, "max-size-bytes", 0,
+      "max-size-time", TRACK_QUEUE_TIME, NULL);
+  if (track->kind == WHEP_MEDIA_KIND_VIDEO)
+    /* SPS and PPS before every IDR, so a viewer can start at any IDR */
+    g_object_set (parser, "config-interval", -1, NULL);
+  if (filter) {
+    g_object_set (filter, "caps", filter_caps, NULL);
+    gst_caps_unref (filter_caps);
+  }
+  /* Paces a file to real time; a live source's buffers pass at once. */
+  g_object_set (sync, "sync", TRUE, NULL);
+  g_object_set (track->tee, "allow-not-linked", TRUE, NULL);
+  g_object_set (fakesink, "sync", FALSE, "async", FALSE,
+      "enable-last-sample", FALSE, NULL);
+
+  if (filter)
+    gst_element_link_many (track->queue, parser, filter, sync, track->tee,
+        fakesink, NULL);
+  else
+    gst_element_link_many (track->queue, parser, sync, track->tee, fakesink,
+        NULL);
+
+  pad = gst_element_get_static_pad (track->tee, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      track_caps_probe, media, NULL);
+  gst_object_unref (pad);
+}
+
+GstWhepMedia *
+gst_whep_media_new (GstBin * bin, GstWhepMediaReadyFunc ready_func,
+    gpointer user_data)
+{
+  GstWhepMedia *media = g_new0 (GstWhepMedia, 1);
+
+  if (!whep_media_debug)
+    GST_DEBUG_CATEGORY_INIT (whep_media_debug, "whepmedia", 0,
+        "whepsink shared media");
+
+  media->bin = bin;
+  media->ready_func = ready_func;
+  media->user_data = user_data;
+  g_mutex_init (&media->lock);
+  media->tracks[0].kind = WHEP_MEDIA_KIND_VIDEO;
+  media->tracks[0].caps_name = "video/x-h264";
+  media->tracks[1].kind = WHEP_MEDIA_KIND_AUDIO;
+  media->tracks[1].caps_name = "audio/x-opus";
+
+  media->demux = make (media, "tsdemux");
+  if (media->demux) {
+    /* tsdemux's default 700 ms would hold every buffer that long in
+     * webrtcbin's clocksync once the latency is recalculated. */
+    g_object_set (media->demux, "latency", 0, NULL);
+    g_signal_connect (media->demux, "pad-added",
+        G_CALLBACK (demux_pad_added), media);
+    g_signal_connect (media->demux, "pad-removed",
+        G_CALLBACK (demux_pad_removed), media);
+  }
+  track_build (media, &media->tracks[0], "h264parse",
+      gst_caps_from_string ("video/x-h264, stream-format=byte-stream, "
+          "alignment=au"));
+  track_build (media, &media->tracks[1], "opusparse", NULL);
+  return media;
+}
+
+void
+gst_whep_media_free (GstWhepMedia * media)
+{
+  gst_whep_media_reset (media);
+  g_mutex_clear (&media->lock);
+  g_free (media);
+}
+
+const gchar *
+gst_whep_media_get_missing_element (GstWhepMedia * media)
+{
+  return media->missing;
+}
+
+GstPad *
+gst_whep_media_get_sink_pad (GstWhepMedia * media)
+{
+  return media->demux ? gst_element_get_static_pad (media->demux, "sink") :
+      NULL;
+}
+
+static gboolean
+pmt_stream_is_opus (const GstMpegtsPMTStream * stream)
+{
+  guint i;
+
+  if (stream->stream_type != GST_MPEGTS_STREAM_TYPE_PRIVATE_PES_PACKETS)
+    return FALSE;
+  for (i = 0; i < stream->descriptors->len; i++) {
+    GstMpegtsDescriptor *desc = g_ptr_array_index (stream->descriptors, i);
+    guint32 id;
+
+    if (desc->tag == GST_MTS_DESC_REGISTRATION &&
+        gst_mpegts_descriptor_parse_registration (desc, &id, NULL, NULL) &&
+        id == REGISTRATION_OPUS)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+gboolean
+gst_whep_media_handle_message (GstWhepMedia * media, GstMessage * message)
+{
+  GstMpegtsSection *section;
+  const GstMpegtsPMT *pmt;
+  gboolean has_video = FALSE, has_audio = FALSE;
+  guint i;
+
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ELEMENT ||
+      GST_MESSAGE_SRC (message) != GST_OBJECT_CAST (media->demux))
+    return FALSE;
+  section = gst_message_parse_mpegts_section (message);
+  if (section == NULL)
+    return FALSE;
+  if (GST_MPEGTS_SECTION_TYPE (section) != GST_MPEGTS_SECTION_PMT ||
+      (pmt = gst_mpegts_section_get_pmt (section)) == NULL) {
+    gst_mpegts_section_unref (section);
+    return FALSE;
+  }
+
+  for (i = 0; i < pmt->streams->len; i++) {
+    const GstMpegtsPMTStream *stream = g_ptr_array_index (pmt->streams, i);
+
+    if (stream->stream_type == GST_MPEGTS_STREAM_TYPE_VIDEO_H264)
+      has_video = TRUE;
+    else if (pmt_stream_is_opus (stream))
+      has_audio = TRUE;
+  }
+
+  g_mutex_lock (&media->lock);
+  /* The first PMT decides; later ones (repeats) only matter once stream
+   * changes are followed. */
+  if (!media->pmt_seen) {
+    media->pmt_seen = TRUE;
+    media->tracks[0].in_pmt = has_video;
+    media->tracks[1].in_pmt = has_audio;
+    GST_INFO_OBJECT (media->bin, "PMT of program %u: video %s, audio %s",
+        pmt->program_number, has_video ? "H.264" : "none",
+        has_audio ? "Opus" : "none");
+  }
+  g_mutex_unlock (&media->lock);
+  gst_mpegts_section_unref (section);
+
+  media_update_ready (media);
+  return TRUE;
+}
+
+gboolean
+gst_whep_media_get_stream_info (GstWhepMedia * media, WhepStreamInfo * info)
+{
+  gboolean ready;
+
+  memset (info, 0, sizeof (*info));
+  g_mutex_lock (&media->lock);
+  ready = media->ready;
+  if (ready) {
+    info->has_video = media->tracks[0].in_pmt;
+    info->h264_profile = media->tracks[0].profile;
+    info->h264_level = media->tracks[0].level;
+    info->has_audio = media->tracks[1].in_pmt;
+  }
+  g_mutex_unlock (&media->lock);
+  return ready;
+}
+
+GstPad *
+gst_whep_media_request_track_pad (GstWhepMedia * media, WhepMediaKind kind)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++)
+    if (media->tracks[i].kind == kind && media->tracks[i].tee)
+      return gst_element_request_pad_simple (media->tracks[i].tee, "src_%u");
+  return NULL;
+}
+
+void
+gst_whep_media_release_track_pad (GstWhepMedia * media, GstPad * pad)
+{
+  GstElement *tee = gst_pad_get_parent_element (pad);
+
+  if (tee) {
+    gst_element_release_request_pad (tee, pad);
+    gst_object_unref (tee);
+  }
+}
+
+void
+gst_whep_media_reset (GstWhepMedia * media)
+{
+  guint i;
+
+  g_mutex_lock (&media->lock);
+  media->pmt_seen = FALSE;
+  media->ready = FALSE;
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
+    media->tracks[i].in_pmt = FALSE;
+    gst_clear_caps (&media->tracks[i].caps);
+    media->tracks[i].profile = NULL;
+    media->tracks[i].level = NULL;
+  }
+  g_mutex_unlock (&media->lock);
+}

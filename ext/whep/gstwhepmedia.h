@@ -1,0 +1,65 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include "whep-offer.h"
+
+G_BEGIN_DECLS
+
+/* GstWhepMedia: the part of whepsink every viewer shares.  It demuxes the
+ * MPEG-TS once, parses each track once, paces it to the clock and fans it
+ * out with a tee per track:
+ *
+ *                 ,-> queue -> h264parse -> capsfilter -> clocksync -> tee -> fakesink
+ *   tsdemux ------+                                                  `--> viewers
+ *                 `-> queue -> opusparse -------------> clocksync -> tee -> fakesink
+ *                                                                    `--> viewers
+ *
+ * The fakesinks make the bin a sink (EOS, latency) and keep the tee fed when
+ * no viewer is there.  Which tracks exist is known from the PMT, before the
+ * first pad appears; a track is "ready" once its parser has produced caps
+ * (for H.264 that is the first SPS, which tells the profile).
+ *
+ * The elements live in the bin given at creation; this struct holds no
+ * references of its own to them beyond that bin's.
+ */
+typedef struct _GstWhepMedia GstWhepMedia;
+
+/* Called, from a streaming or bus thread, when every track the PMT lists
+ * has caps, i.e. when viewers can be answered. */
+typedef void (*GstWhepMediaReadyFunc) (gpointer user_data);
+
+GstWhepMedia *gst_whep_media_new (GstBin * bin,
+    GstWhepMediaReadyFunc ready_func, gpointer user_data);
+void gst_whep_media_free (GstWhepMedia * media);
+
+/* The factory name of an element that could not be made, or NULL when all
+ * are there. */
+const gchar *gst_whep_media_get_missing_element (GstWhepMedia * media);
+
+/* The pad upstream data goes into (tsdemux's sink pad; a new ref). */
+GstPad *gst_whep_media_get_sink_pad (GstWhepMedia * media);
+
+/* Looks at a message from inside the bin; returns TRUE if it was the PMT
+ * (the message is not consumed either way). */
+gboolean gst_whep_media_handle_message (GstWhepMedia * media,
+    GstMessage * message);
+
+/* Fills @info and returns TRUE if the tracks are known and ready. */
+gboolean gst_whep_media_get_stream_info (GstWhepMedia * media,
+    WhepStreamInfo * info);
+
+/* A new tee src pad for a viewer's branch of @kind, or NULL if the stream
+ * has no such track.  Give it back with gst_whep_media_release_track_pad(). */
+GstPad *gst_whep_media_request_track_pad (GstWhepMedia * media,
+    WhepMediaKind kind);
+void gst_whep_media_release_track_pad (GstWhepMedia * media, GstPad * pad);
+
+/* Forgets what is known about the stream (on stop). */
+void gst_whep_media_reset (GstWhepMedia * media);
+
+G_END_DECLS

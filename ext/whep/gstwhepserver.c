@@ -1,0 +1,769 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/*
+ * The HTTP side of whepsink: a libsoup 3 server on a thread of its own, with
+ * its own GMainContext, so that it needs no main loop from the application
+ * (gst-launch, Python, a plain C program).  Handlers never block: a request
+ * that needs time (waiting for the stream, for ICE gathering) is paused and
+ * answered later, from any thread, through gst_whep_request_respond(), which
+ * marshals the answer back to the server's context.
+ *
+ * Servers are shared per address:port, so that several whepsinks in one
+ * process can serve different paths on one port.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstwhepserver.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (whep_server_debug);
+#define GST_CAT_DEFAULT whep_server_debug
+
+/* An offer is a few kB; anything this large is not one. */
+#define MAX_BODY_SIZE (64 * 1024)
+
+#define ENDPOINT_METHODS "POST, OPTIONS"
+#define SESSION_METHODS "DELETE, OPTIONS"
+
+typedef struct
+{
+  gchar *path;                  /* "/whep" */
+  gchar *page_path;             /* its parent, "/" */
+  GstWhepEndpointFuncs funcs;
+  gpointer user_data;
+} Endpoint;
+
+struct _GstWhepServer
+{
+  GstObject parent;
+
+  /* fixed after construction */
+  gchar *registry_key;          /* NULL when not shared (port 0) */
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  guint port;
+
+  /* only touched on the server's thread */
+  SoupServer *soup;
+  GList *endpoints;             /* of Endpoint* */
+  GHashTable *live_requests;    /* GstWhepRequest* whose message is not finished */
+
+  /* protected by the registry lock */
+  guint users;
+  /* set on the server's thread before it stops */
+  gboolean stopped;
+};
+
+G_DEFINE_TYPE (GstWhepServer, gst_whep_server, GST_TYPE_OBJECT);
+
+struct _GstWhepRequest
+{
+  gint refcount;
+  GstWhepServer *server;
+  SoupServerMessage *msg;
+
+  GMutex lock;
+  /* protected by lock */
+  gboolean done;
+  GPtrArray *headers;           /* name, value, name, value ... */
+  guint status;
+  gchar *content_type;
+  gchar *body;
+  /* only touched on the server's thread */
+  gboolean client_gone;
+  gulong finished_id;           /* its closure holds a reference */
+};
+
+/* address:port -> GstWhepServer, for sharing */
+static GMutex registry_lock;
+static GHashTable *registry;
+
+/* Runs @func on the server's thread and waits for it. */
+typedef struct
+{
+  GSourceFunc func;
+  gpointer data;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} SyncCall;
+
+static gboolean
+sync_call_run (gpointer user_data)
+{
+  SyncCall *call = user_data;
+
+  call->func (call->data);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_invoke_sync (GstWhepServer * server, GSourceFunc func, gpointer data)
+{
+  SyncCall call = { func, data };
+
+  if (g_main_context_is_owner (server->context)) {
+    func (data);
+    return;
+  }
+
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (server->context, sync_call_run, &call);
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
+}
+
+void
+gst_whep_server_invoke (GstWhepServer * server, GSourceFunc func,
+    gpointer data, GDestroyNotify notify)
+{
+  g_main_context_invoke_full (server->context, G_PRIORITY_DEFAULT, func, data,
+      notify);
+}
+
+GSource *
+gst_whep_server_add_timeout (GstWhepServer * server, guint ms,
+    GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, server->context);
+  return source;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Requests */
+
+static GstWhepRequest *
+request_new (GstWhepServer * server, SoupServerMessage * msg)
+{
+  GstWhepRequest *req = g_new0 (GstWhepRequest, 1);
+
+  req->refcount = 1;
+  req->server = gst_object_ref (server);
+  req->msg = g_object_ref (msg);
+  g_mutex_init (&req->lock);
+  req->headers = g_ptr_array_new_with_free_func (g_free);
+  return req;
+}
+
+GstWhepRequest *
+gst_whep_request_ref (GstWhepRequest * req)
+{
+  g_atomic_int_inc (&req->refcount);
+  return req;
+}
+
+void
+gst_whep_request_unref (GstWhepRequest * req)
+{
+  if (!g_atomic_int_dec_and_test (&req->refcount))
+    return;
+
+  g_object_unref (req->msg);
+  gst_object_unref (req->server);
+  g_ptr_array_unref (req->headers);
+  g_free (req->content_type);
+  g_free (req->body);
+  g_mutex_clear (&req->lock);
+  g_free (req);
+}
+
+void
+gst_whep_request_add_header (GstWhepRequest * req, const gchar * name,
+    const gchar * value)
+{
+  g_mutex_lock (&req->lock);
+  if (!req->done) {
+    g_ptr_array_add (req->headers, g_strdup (name));
+    g_ptr_array_add (req->headers, g_strdup (value));
+  }
+  g_mutex_unlock (&req->lock);
+}
+
+gboolean
+gst_whep_request_is_done (GstWhepRequest * req)
+{
+  gboolean done;
+
+  g_mutex_lock (&req->lock);
+  done = req->done;
+  g_mutex_unlock (&req->lock);
+  return done;
+}
+
+/* Headers every response carries, so that pages on other origins can use
+ * the endpoint (CORS). */
+static void
+add_common_headers (SoupMessageHeaders * headers)
+{
+  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
+  soup_message_headers_replace (headers, "Access-Control-Expose-Headers",
+      "Location, ETag, Link");
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+}
+
+/* On the server's thread: writes the response and resumes the message. */
+static gboolean
+request_finish (gpointer data)
+{
+  GstWhepRequest *req = data;
+  SoupMessageHeaders *headers;
+  guint i;
+
+  if (req->client_gone || req->server->stopped) {
+    GST_DEBUG_OBJECT (req->server, "client of %p is gone, not answering", req);
+    return G_SOURCE_REMOVE;
+  }
+
+  headers = soup_server_message_get_response_headers (req->msg);
+  add_common_headers (headers);
+  for (i = 0; i + 1 < req->headers->len; i += 2)
+    soup_message_headers_append (headers, g_ptr_array_index (req->headers, i),
+        g_ptr_array_index (req->headers, i + 1));
+
+  soup_server_message_set_status (req->msg, req->status, NULL);
+  if (req->body)
+    soup_server_message_set_response (req->msg, req->content_type,
+        SOUP_MEMORY_COPY, req->body, strlen (req->body));
+  soup_server_message_unpause (req->msg);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_whep_request_respond (GstWhepRequest * req, guint status,
+    const gchar * content_type, const gchar * body)
+{
+  g_mutex_lock (&req->lock);
+  if (req->done) {
+    g_mutex_unlock (&req->lock);
+    return;
+  }
+  req->done = TRUE;
+  req->status = status;
+  req->content_type = g_strdup (content_type);
+  req->body = g_strdup (body);
+  g_mutex_unlock (&req->lock);
+
+  g_main_context_invoke_full (req->server->context, G_PRIORITY_DEFAULT,
+      request_finish, gst_whep_request_ref (req),
+      (GDestroyNotify) gst_whep_request_unref);
+}
+
+void
+gst_whep_request_respond_error (GstWhepRequest * req, guint status,
+    const gchar * reason)
+{
+  gchar *line = g_strdup_printf ("%s\n", reason);
+
+  GST_INFO_OBJECT (req->server, "%s %s -> %u %s",
+      soup_server_message_get_method (req->msg),
+      g_uri_get_path (soup_server_message_get_uri (req->msg)), status, reason);
+  gst_whep_request_respond (req, status, "text/plain; charset=utf-8", line);
+  g_free (line);
+}
+
+/* On the server's thread: the message was answered, or its client left.
+ * Either way nothing more may be written to it.  Disconnecting drops the
+ * reference the handler held, which breaks the request <-> message cycle. */
+static void
+request_forget_message (GstWhepRequest * req)
+{
+  g_mutex_lock (&req->lock);
+  req->done = TRUE;
+  g_mutex_unlock (&req->lock);
+  req->client_gone = TRUE;
+  if (req->finished_id) {
+    g_signal_handler_disconnect (req->msg, req->finished_id);
+    req->finished_id = 0;
+  }
+}
+
+static void
+request_message_finished (SoupServerMessage * msg, GstWhepRequest * req)
+{
+  g_hash_table_remove (req->server->live_requests, req);
+  request_forget_message (req);
+}
+
+static void
+request_closure_notify (gpointer data, GClosure * closure)
+{
+  gst_whep_request_unref (data);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Routing */
+
+static Endpoint *
+find_endpoint (GstWhepServer * server, const gchar * path,
+    const gchar ** session_id, gboolean * is_page)
+{
+  GList *l;
+
+  *session_id = NULL;
+  *is_page = FALSE;
+
+  for (l = server->endpoints; l; l = l->next) {
+    Endpoint *ep = l->data;
+    gsize len = strlen (ep->path);
+
+    if (strcmp (path, ep->path) == 0)
+      return ep;
+    if (strncmp (path, ep->path, len) == 0 && path[len] == '/'
+        && path[len + 1] != '\0' && strchr (path + len + 1, '/') == NULL) {
+      *session_id = path + len + 1;
+      return ep;
+    }
+  }
+
+  for (l = server->endpoints; l; l = l->next) {
+    Endpoint *ep = l->data;
+
+    if (strcmp (path, ep->page_path) == 0) {
+      *is_page = TRUE;
+      return ep;
+    }
+  }
+  return NULL;
+}
+
+static void
+respond_method_not_allowed (GstWhepRequest * req, const gchar * allow)
+{
+  gchar *reason = g_strdup_printf ("method %s is not allowed here; use %s",
+      soup_server_message_get_method (req->msg), allow);
+
+  gst_whep_request_add_header (req, "Allow", allow);
+  gst_whep_request_respond_error (req, SOUP_STATUS_METHOD_NOT_ALLOWED, reason);
+  g_free (reason);
+}
+
+static void
+respond_options (GstWhepRequest * req, const gchar * allow,
+    gboolean accept_post)
+{
+  gst_whep_request_add_header (req, "Allow", allow);
+  gst_whep_request_add_header (req, "Access-Control-Allow-Methods", allow);
+  gst_whep_request_add_header (req, "Access-Control-Allow-Headers",
+      "Content-Type, Authorization, If-Match");
+  gst_whep_request_add_header (req, "Access-Control-Max-Age", "86400");
+  if (accept_post)
+    gst_whep_request_add_header (req, "Accept-Post", "application/sdp");
+  gst_whep_request_respond (req, SOUP_STATUS_NO_CONTENT, NULL, NULL);
+}
+
+static void
+handle_offer (GstWhepServer * server, Endpoint * ep, GstWhepRequest * req)
+{
+  SoupServerMessage *msg = req->msg;
+  const gchar *ctype;
+  GBytes *body;
+  gsize len;
+  const gchar *data;
+
+  ctype = soup_message_headers_get_content_type
+      (soup_server_message_get_request_headers (msg), NULL);
+  if (ctype == NULL || g_ascii_strcasecmp (ctype, "application/sdp") != 0) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+        "the offer must have Content-Type: application/sdp");
+    return;
+  }
+
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  data = g_bytes_get_data (body, &len);
+  if (len > MAX_BODY_SIZE) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+        "the offer is larger than 64 KiB");
+  } else if (len == 0) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_BAD_REQUEST,
+        "the request has no SDP offer in its body");
+  } else {
+    ep->funcs.offer (ep->user_data, req, data ? data : "", len);
+  }
+  g_bytes_unref (body);
+}
+
+static void
+handle_page (GstWhepServer * server, Endpoint * ep, GstWhepRequest * req)
+{
+  const gchar *method = soup_server_message_get_method (req->msg);
+  GBytes *page = NULL;
+  gchar *text;
+
+  if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0) {
+    respond_method_not_allowed (req, "GET, HEAD");
+    return;
+  }
+  if (ep->funcs.get_player_page)
+    page = ep->funcs.get_player_page (ep->user_data);
+  if (page == NULL) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_NOT_FOUND,
+        "no such resource");
+    return;
+  }
+  text = g_strndup (g_bytes_get_data (page, NULL), g_bytes_get_size (page));
+  gst_whep_request_add_header (req, "Content-Security-Policy",
+      "default-src 'self'; media-src 'self' blob:; style-src 'self' 'unsafe-inline'");
+  gst_whep_request_respond (req, SOUP_STATUS_OK, "text/html; charset=utf-8",
+      text);
+  g_free (text);
+  g_bytes_unref (page);
+}
+
+static void
+handle_request (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  GstWhepServer *server = user_data;
+  const gchar *method = soup_server_message_get_method (msg);
+  const gchar *session_id;
+  gboolean is_page;
+  Endpoint *ep;
+  GstWhepRequest *req;
+
+  GST_DEBUG_OBJECT (server, "%s %s", method, path);
+
+  soup_server_message_pause (msg);
+  req = request_new (server, msg);
+  req->finished_id = g_signal_connect_data (msg, "finished",
+      G_CALLBACK (request_message_finished), gst_whep_request_ref (req),
+      request_closure_notify, 0);
+  g_hash_table_add (server->live_requests, req);
+
+  ep = find_endpoint (server, path, &session_id, &is_page);
+  if (ep == NULL) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_NOT_FOUND,
+        "no such resource");
+  } else if (is_page) {
+    handle_page (server, ep, req);
+  } else if (session_id == NULL) {
+    if (strcmp (method, "POST") == 0)
+      handle_offer (server, ep, req);
+    else if (strcmp (method, "OPTIONS") == 0)
+      respond_options (req, ENDPOINT_METHODS, TRUE);
+    else
+      respond_method_not_allowed (req, ENDPOINT_METHODS);
+  } else {
+    if (strcmp (method, "DELETE") == 0)
+      ep->funcs.delete_session (ep->user_data, req, session_id);
+    else if (strcmp (method, "OPTIONS") == 0)
+      respond_options (req, SESSION_METHODS, FALSE);
+    else
+      respond_method_not_allowed (req, SESSION_METHODS);
+  }
+
+  gst_whep_request_unref (req);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Endpoints */
+
+typedef struct
+{
+  GstWhepServer *server;
+  Endpoint *ep;
+  const gchar *path;
+  gboolean ok;
+} EndpointCall;
+
+static void
+endpoint_free (Endpoint * ep)
+{
+  g_free (ep->path);
+  g_free (ep->page_path);
+  g_free (ep);
+}
+
+static gboolean
+add_endpoint_on_thread (gpointer data)
+{
+  EndpointCall *call = data;
+  GList *l;
+
+  for (l = call->server->endpoints; l; l = l->next) {
+    Endpoint *other = l->data;
+
+    if (strcmp (other->path, call->ep->path) == 0)
+      return G_SOURCE_REMOVE;
+  }
+  call->server->endpoints = g_list_append (call->server->endpoints, call->ep);
+  call->ok = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+remove_endpoint_on_thread (gpointer data)
+{
+  EndpointCall *call = data;
+  GList *l;
+
+  for (l = call->server->endpoints; l; l = l->next) {
+    Endpoint *ep = l->data;
+
+    if (strcmp (ep->path, call->path) == 0) {
+      call->server->endpoints =
+          g_list_delete_link (call->server->endpoints, l);
+      endpoint_free (ep);
+      call->ok = TRUE;
+      break;
+    }
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* "/whep" -> "/", "/cam1/whep" -> "/cam1/" */
+static gchar *
+page_path_for (const gchar * path)
+{
+  const gchar *slash = strrchr (path, '/');
+
+  return g_strndup (path, slash - path + 1);
+}
+
+gboolean
+gst_whep_server_add_endpoint (GstWhepServer * server, const gchar * path,
+    const GstWhepEndpointFuncs * funcs, gpointer user_data, GError ** error)
+{
+  EndpointCall call = { server };
+
+  g_return_val_if_fail (path && path[0] == '/', FALSE);
+
+  call.ep = g_new0 (Endpoint, 1);
+  call.ep->path = g_strdup (path);
+  call.ep->page_path = page_path_for (path);
+  call.ep->funcs = *funcs;
+  call.ep->user_data = user_data;
+
+  server_invoke_sync (server, add_endpoint_on_thread, &call);
+  if (!call.ok) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+        "path %s is already served on port %u", path, server->port);
+    endpoint_free (call.ep);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (server, "serving %s on port %u", path, server->port);
+  return TRUE;
+}
+
+void
+gst_whep_server_remove_endpoint (GstWhepServer * server, const gchar * path)
+{
+  EndpointCall call = { server, NULL, path };
+
+  server_invoke_sync (server, remove_endpoint_on_thread, &call);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Life cycle */
+
+static gpointer
+server_thread_func (gpointer data)
+{
+  GstWhepServer *server = data;
+
+  g_main_context_push_thread_default (server->context);
+  g_main_loop_run (server->loop);
+  g_main_context_pop_thread_default (server->context);
+  return NULL;
+}
+
+static gboolean
+listen_on (SoupServer * soup, const gchar * address, guint port,
+    GError ** error)
+{
+  GSocketAddress *addr;
+  gboolean ok;
+
+  if (address == NULL || *address == '\0')
+    return soup_server_listen_all (soup, port, 0, error);
+
+  addr = g_inet_socket_address_new_from_string (address, port);
+  if (addr == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "'%s' is not an IP address", address);
+    return FALSE;
+  }
+  ok = soup_server_listen (soup, addr, 0, error);
+  g_object_unref (addr);
+  return ok;
+}
+
+static guint
+bound_port (SoupServer * soup)
+{
+  GSList *uris = soup_server_get_uris (soup);
+  guint port = 0;
+
+  if (uris)
+    port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return port;
+}
+
+static GstWhepServer *
+server_start (const gchar * address, guint port, GError ** error)
+{
+  GstWhepServer *server = g_object_new (GST_TYPE_WHEP_SERVER, NULL);
+
+  gst_object_ref_sink (server);
+
+  /* libsoup attaches its sockets to the thread-default context at listen
+   * time: make that the server's context, then hand it to the thread. */
+  g_main_context_push_thread_default (server->context);
+  server->soup = soup_server_new ("server-header", "whepsink/" VERSION " ",
+      NULL);
+  soup_server_add_handler (server->soup, NULL, handle_request, server, NULL);
+  if (!listen_on (server->soup, address, port, error)) {
+    g_main_context_pop_thread_default (server->context);
+    gst_object_unref (server);
+    return NULL;
+  }
+  server->port = bound_port (server->soup);
+  g_main_context_pop_thread_default (server->context);
+
+  server->thread = g_thread_new ("whepsink-http", server_thread_func, server);
+  GST_INFO_OBJECT (server, "listening on %s port %u",
+      address ? address : "all interfaces", server->port);
+  return server;
+}
+
+static gboolean
+stop_on_thread (gpointer data)
+{
+  GstWhepServer *server = data;
+
+  GHashTableIter iter;
+  gpointer req;
+
+  server->stopped = TRUE;
+  /* Requests still paused will never be answered now: let them go. */
+  g_hash_table_iter_init (&iter, server->live_requests);
+  while (g_hash_table_iter_next (&iter, &req, NULL)) {
+    g_hash_table_iter_steal (&iter);
+    request_forget_message (req);
+  }
+  soup_server_disconnect (server->soup);
+  g_clear_object (&server->soup);
+  g_main_loop_quit (server->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_stop (GstWhepServer * server)
+{
+  g_main_context_invoke (server->context, stop_on_thread, server);
+  g_thread_join (server->thread);
+  server->thread = NULL;
+  GST_INFO_OBJECT (server, "stopped");
+}
+
+GstWhepServer *
+gst_whep_server_obtain (const gchar * address, guint port, GError ** error)
+{
+  GstWhepServer *server = NULL;
+  gchar *key = NULL;
+
+  g_mutex_lock (&registry_lock);
+  if (registry == NULL)
+    registry = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (port != 0) {
+    key = g_strdup_printf ("%s:%u", address ? address : "*", port);
+    server = g_hash_table_lookup (registry, key);
+  }
+
+  if (server) {
+    gst_object_ref (server);
+    g_free (key);
+  } else {
+    server = server_start (address, port, error);
+    if (server && key) {
+      server->registry_key = key;
+      g_hash_table_insert (registry, key, server);
+    } else {
+      g_free (key);
+    }
+  }
+  if (server)
+    server->users++;
+  g_mutex_unlock (&registry_lock);
+
+  return server;
+}
+
+/* Drops a reference from gst_whep_server_obtain(); the last user stops the
+ * server and frees its port. */
+void
+gst_whep_server_release (GstWhepServer * server)
+{
+  gboolean last;
+
+  g_mutex_lock (&registry_lock);
+  last = --server->users == 0;
+  if (last && server->registry_key)
+    g_hash_table_remove (registry, server->registry_key);
+  g_mutex_unlock (&registry_lock);
+
+  if (last)
+    server_stop (server);
+  gst_object_unref (server);
+}
+
+guint
+gst_whep_server_get_port (GstWhepServer * server)
+{
+  return server->port;
+}
+
+static void
+gst_whep_server_finalize (GObject * object)
+{
+  GstWhepServer *server = GST_WHEP_SERVER (object);
+
+  g_assert (server->thread == NULL);
+  g_list_free_full (server->endpoints, (GDestroyNotify) endpoint_free);
+  g_hash_table_unref (server->live_requests);
+  g_main_loop_unref (server->loop);
+  g_main_context_unref (server->context);
+  g_free (server->registry_key);
+
+  G_OBJECT_CLASS (gst_whep_server_parent_class)->finalize (object);
+}
+
+static void
+gst_whep_server_class_init (GstWhepServerClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  gobject_class->finalize = gst_whep_server_finalize;
+
+  GST_DEBUG_CATEGORY_INIT (whep_server_debug, "whepserver", 0,
+      "whepsink HTTP server");
+}
+
+static void
+gst_whep_server_init (GstWhepServer * server)
+{
+  server->context = g_main_context_new ();
+  server->live_requests = g_hash_table_new (NULL, NULL);
+  server->loop = g_main_loop_new (server->context, FALSE);
+}

@@ -1,0 +1,458 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstwhepsession.h"
+
+#include <gst/webrtc/webrtc.h>
+#include <string.h>
+#include <sys/random.h>
+
+GST_DEBUG_CATEGORY_STATIC (whep_session_debug);
+#define GST_CAT_DEFAULT whep_session_debug
+
+/* How much a viewer's queue may hold before it drops its oldest data. */
+#define VIEWER_QUEUE_TIME (500 * GST_MSECOND)
+/* Leaves room for SRTP and header extensions in a 1280-byte path MTU */
+#define RTP_MTU 1200
+
+struct _GstWhepSession
+{
+  GstBin parent;
+
+  /* fixed at construction */
+  gchar *id;
+  GstElement *webrtc;
+  GstPad *sink_pads[3];         /* ghost pads, indexed by WhepMediaKind */
+  GstWhepSessionCallbacks callbacks;
+  gpointer user_data;
+
+  /* atomic */
+  gint connected;               /* DTLS is up: media may flow */
+  gint answered;                /* answer_ready was called */
+  /* only touched in the video streaming thread */
+  gboolean video_started;
+};
+
+G_DEFINE_TYPE (GstWhepSession, gst_whep_session, GST_TYPE_BIN);
+
+static void
+session_fail (GstWhepSession * session, const gchar * reason)
+{
+  GST_INFO_OBJECT (session, "session %s: %s", session->id, reason);
+  session->callbacks.failed (session, reason, session->user_data);
+}
+
+static void
+session_answer_error (GstWhepSession * session, const gchar * what)
+{
+  GError *error;
+
+  if (!g_atomic_int_compare_and_exchange (&session->answered, 0, 1))
+    return;
+  error = g_error_new (GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+      "could not negotiate: %s", what);
+  GST_WARNING_OBJECT (session, "%s", error->message);
+  session->callbacks.answer_ready (session, NULL, error, session->user_data);
+  g_error_free (error);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Data gate */
+
+static GstPadProbeReturn
+gate_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepSession *session = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  /* Until DTLS is up webrtcbin would only queue or block: keep the shared
+   * tee's thread out of that. */
+  if (!g_atomic_int_get (&session->connected))
+    return GST_PAD_PROBE_DROP;
+
+  if (pad == session->sink_pads[WHEP_MEDIA_KIND_VIDEO]
+      && !session->video_started) {
+    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+      return GST_PAD_PROBE_DROP;
+    GST_DEBUG_OBJECT (session, "first keyframe, video starts");
+    session->video_started = TRUE;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Construction */
+
+static guint32
+random_ssrc (void)
+{
+  guint32 ssrc = 0;
+
+  /* Any value does; the kernel's source saves seeding anything. */
+  while (getrandom (&ssrc, sizeof (ssrc), 0) != sizeof (ssrc) || ssrc == 0);
+  return ssrc;
+}
+
+static GstElement *
+add_element (GstWhepSession * session, const gchar * factory, GError ** error)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+
+  if (e == NULL) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+        "element '%s' is missing", factory);
+    return NULL;
+  }
+  gst_bin_add (GST_BIN (session), e);
+  return e;
+}
+
+/* queue -> payloader -> capssetter -> webrtcbin, and a ghost pad for it */
+static gboolean
+add_branch (GstWhepSession * session, const WhepMLinePlan * mline,
+    GError ** error)
+{
+  gboolean video = mline->kind == WHEP_MEDIA_KIND_VIDEO;
+  guint32 ssrc = random_ssrc ();
+  GstElement *queue, *pay, *setter;
+  GstPad *srcpad, *sinkpad, *ghost;
+  GstPadTemplate *templ;
+  GstCaps *caps;
+  GstWebRTCRTPTransceiver *trans = NULL;
+
+  queue = add_element (session, "queue", error);
+  pay = queue ? add_element (session, video ? "rtph264pay" : "rtpopuspay",
+      error) : NULL;
+  setter = pay ? add_element (session, "capssetter", error) : NULL;
+  if (setter == NULL)
+    return FALSE;
+
+  g_object_set (queue, "leaky", 2 /* downstream: drop the oldest */ ,
+      "max-size-buffers", 0, "max-size-bytes", 0,
+      "max-size-time", VIEWER_QUEUE_TIME, NULL);
+  g_object_set (pay, "pt", mline->payload_type, "ssrc", ssrc,
+      "mtu", RTP_MTU, NULL);
+  if (video)
+    /* SPS, PPS and IDR in one STAP-A, and no waiting to aggregate */
+    gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
+
+  caps = whep_mline_plan_to_caps (mline, ssrc);
+  g_object_set (setter, "caps", caps, "join", FALSE, "replace", TRUE, NULL);
+
+  if (!gst_element_link_many (queue, pay, setter, NULL)) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+        "could not link the %s branch", video ? "video" : "audio");
+    gst_caps_unref (caps);
+    return FALSE;
+  }
+
+  /* The caps give the transceiver its kind, so that set-remote-description
+   * pairs it with an m-line of the same kind. */
+  templ = gst_element_get_pad_template (session->webrtc, "sink_%u");
+  sinkpad = gst_element_request_pad (session->webrtc, templ, NULL, caps);
+  gst_caps_unref (caps);
+  if (sinkpad == NULL) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_PAD,
+        "webrtcbin gave no sink pad");
+    return FALSE;
+  }
+  g_object_get (sinkpad, "transceiver", &trans, NULL);
+  if (trans) {
+    g_object_set (trans, "direction",
+        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, NULL);
+    gst_object_unref (trans);
+  }
+  srcpad = gst_element_get_static_pad (setter, "src");
+  if (GST_PAD_LINK_FAILED (gst_pad_link (srcpad, sinkpad))) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+        "could not link to webrtcbin");
+    gst_object_unref (srcpad);
+    gst_object_unref (sinkpad);
+    return FALSE;
+  }
+  gst_object_unref (srcpad);
+  gst_object_unref (sinkpad);
+
+  sinkpad = gst_element_get_static_pad (queue, "sink");
+  ghost = gst_ghost_pad_new (video ? "video" : "audio", sinkpad);
+  gst_object_unref (sinkpad);
+  gst_pad_set_active (ghost, TRUE);
+  gst_element_add_pad (GST_ELEMENT (session), ghost);
+  gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_BUFFER, gate_probe, session,
+      NULL);
+  session->sink_pads[mline->kind] = ghost;
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Signalling */
+
+static void
+on_ice_gathering_state (GstElement * webrtc, GParamSpec * pspec,
+    GstWhepSession * session)
+{
+  GstWebRTCICEGatheringState state;
+  GstWebRTCSessionDescription *local = NULL;
+  GstSDPMessage *answer = NULL;
+
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  GST_DEBUG_OBJECT (session, "ICE gathering state %d", state);
+  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    return;
+
+  g_object_get (webrtc, "local-description", &local, NULL);
+  if (local == NULL)
+    return;
+  if (g_atomic_int_compare_and_exchange (&session->answered, 0, 1)) {
+    gst_sdp_message_copy (local->sdp, &answer);
+    session->callbacks.answer_ready (session, answer, NULL,
+        session->user_data);
+    gst_sdp_message_free (answer);
+  }
+  gst_webrtc_session_description_free (local);
+}
+
+static void
+on_connection_state (GstElement * webrtc, GParamSpec * pspec,
+    GstWhepSession * session)
+{
+  GstWebRTCPeerConnectionState state;
+
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  GST_INFO_OBJECT (session, "session %s: connection state %d", session->id,
+      state);
+  switch (state) {
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+      g_atomic_int_set (&session->connected, 1);
+      break;
+    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+      g_atomic_int_set (&session->connected, 0);
+      session_fail (session, "the connection failed");
+      break;
+    default:
+      break;
+  }
+}
+
+static void
+on_ice_connection_state (GstElement * webrtc, GParamSpec * pspec,
+    GstWhepSession * session)
+{
+  GstWebRTCICEConnectionState state;
+
+  g_object_get (webrtc, "ice-connection-state", &state, NULL);
+  GST_DEBUG_OBJECT (session, "ICE connection state %d", state);
+  if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED)
+    session_fail (session, "ICE failed");
+}
+
+/* Returns TRUE if the promise carries a usable reply. */
+static gboolean
+promise_ok (GstPromise * promise, const gchar * what, GstWhepSession * session)
+{
+  const GstStructure *reply;
+  GError *error = NULL;
+  gchar *msg;
+
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED) {
+    session_answer_error (session, "webrtcbin stopped");
+    return FALSE;
+  }
+  reply = gst_promise_get_reply (promise);
+  if (reply == NULL || !gst_structure_has_field (reply, "error"))
+    return TRUE;
+
+  gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
+  msg = g_strdup_printf ("%s: %s", what, error ? error->message : "failed");
+  session_answer_error (session, msg);
+  g_free (msg);
+  g_clear_error (&error);
+  return FALSE;
+}
+
+static void
+on_local_description_set (GstPromise * promise, gpointer user_data)
+{
+  GstWhepSession *session = user_data;
+
+  /* On success, gathering starts; on_ice_gathering_state takes it on. */
+  promise_ok (promise, "set-local-description", session);
+  gst_promise_unref (promise);
+}
+
+static void
+on_answer_created (GstPromise * promise, gpointer user_data)
+{
+  GstWhepSession *session = user_data;
+  GstWebRTCSessionDescription *answer = NULL;
+  GstPromise *next;
+
+  if (!promise_ok (promise, "create-answer", session)) {
+    gst_promise_unref (promise);
+    return;
+  }
+  gst_structure_get (gst_promise_get_reply (promise), "answer",
+      GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  gst_promise_unref (promise);
+  if (answer == NULL) {
+    session_answer_error (session, "webrtcbin made no answer");
+    return;
+  }
+
+  next = gst_promise_new_with_change_func (on_local_description_set,
+      gst_object_ref (session), gst_object_unref);
+  g_signal_emit_by_name (session->webrtc, "set-local-description", answer,
+      next);
+  gst_webrtc_session_description_free (answer);
+}
+
+static void
+on_remote_description_set (GstPromise * promise, gpointer user_data)
+{
+  GstWhepSession *session = user_data;
+  GstPromise *next;
+
+  if (!promise_ok (promise, "set-remote-description", session)) {
+    gst_promise_unref (promise);
+    return;
+  }
+  gst_promise_unref (promise);
+
+  next = gst_promise_new_with_change_func (on_answer_created,
+      gst_object_ref (session), gst_object_unref);
+  g_signal_emit_by_name (session->webrtc, "create-answer", NULL, next);
+}
+
+void
+gst_whep_session_negotiate (GstWhepSession * session,
+    const GstSDPMessage * offer)
+{
+  GstSDPMessage *copy;
+  GstWebRTCSessionDescription *desc;
+  GstPromise *promise;
+
+  gst_sdp_message_copy (offer, &copy);
+  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, copy);
+  promise = gst_promise_new_with_change_func (on_remote_description_set,
+      gst_object_ref (session), gst_object_unref);
+  g_signal_emit_by_name (session->webrtc, "set-remote-description", desc,
+      promise);
+  gst_webrtc_session_description_free (desc);
+}
+
+/* libnice's defaults are for a desktop client: no UPnP port mapping on a
+ * server, and connectivity checks as keep-alives so that a viewer who
+ * vanishes fails ICE instead of lingering. */
+static void
+configure_ice_agent (GstWhepSession * session)
+{
+  GObject *ice = NULL, *agent = NULL;
+
+  g_object_get (session->webrtc, "ice-agent", &ice, NULL);
+  if (ice == NULL)
+    return;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, NULL);
+  if (agent) {
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
+      g_object_set (agent, "upnp", FALSE, NULL);
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (agent),
+            "keepalive-conncheck"))
+      g_object_set (agent, "keepalive-conncheck", TRUE, NULL);
+    g_object_unref (agent);
+  }
+  g_object_unref (ice);
+}
+
+GstWhepSession *
+gst_whep_session_new (const gchar * id, const WhepAnswerPlan * plan,
+    const GstWhepIceConfig * ice, const GstWhepSessionCallbacks * callbacks,
+    gpointer user_data, GError ** error)
+{
+  GstWhepSession *session;
+  gchar *name;
+  guint i;
+
+  name = g_strdup_printf ("session-%.8s", id);
+  session = g_object_new (GST_TYPE_WHEP_SESSION, "name", name, NULL);
+  g_free (name);
+  session->id = g_strdup (id);
+  session->callbacks = *callbacks;
+  session->user_data = user_data;
+
+  session->webrtc = add_element (session, "webrtcbin", error);
+  if (session->webrtc == NULL)
+    goto failed;
+  gst_util_set_object_arg (G_OBJECT (session->webrtc), "bundle-policy",
+      "max-bundle");
+  if (ice && ice->stun_server)
+    g_object_set (session->webrtc, "stun-server", ice->stun_server, NULL);
+  if (ice && ice->turn_server)
+    g_object_set (session->webrtc, "turn-server", ice->turn_server, NULL);
+  configure_ice_agent (session);
+
+  g_signal_connect (session->webrtc, "notify::ice-gathering-state",
+      G_CALLBACK (on_ice_gathering_state), session);
+  g_signal_connect (session->webrtc, "notify::connection-state",
+      G_CALLBACK (on_connection_state), session);
+  g_signal_connect (session->webrtc, "notify::ice-connection-state",
+      G_CALLBACK (on_ice_connection_state), session);
+
+  for (i = 0; i < plan->mlines->len; i++) {
+    const WhepMLinePlan *mline = g_ptr_array_index (plan->mlines, i);
+
+    if (mline->accepted && !add_branch (session, mline, error))
+      goto failed;
+  }
+  return session;
+
+failed:
+  gst_object_ref_sink (session);
+  gst_object_unref (session);
+  return NULL;
+}
+
+const gchar *
+gst_whep_session_get_id (GstWhepSession * session)
+{
+  return session->id;
+}
+
+GstPad *
+gst_whep_session_get_sink_pad (GstWhepSession * session, WhepMediaKind kind)
+{
+  g_return_val_if_fail (kind < G_N_ELEMENTS (session->sink_pads), NULL);
+  return session->sink_pads[kind];
+}
+
+static void
+gst_whep_session_finalize (GObject * object)
+{
+  GstWhepSession *session = GST_WHEP_SESSION (object);
+
+  GST_DEBUG_OBJECT (session, "finalize");
+  g_free (session->id);
+  G_OBJECT_CLASS (gst_whep_session_parent_class)->finalize (object);
+}
+
+static void
+gst_whep_session_class_init (GstWhepSessionClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  gobject_class->finalize = gst_whep_session_finalize;
+
+  GST_DEBUG_CATEGORY_INIT (whep_session_debug, "whepsession", 0,
+      "whepsink viewer session");
+}
+
+static void
+gst_whep_session_init (GstWhepSession * session)
+{
+}

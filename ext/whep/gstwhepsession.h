@@ -1,0 +1,67 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include "whep-offer.h"
+
+G_BEGIN_DECLS
+
+/* GstWhepSession: one viewer.  A bin that owns the viewer's branch of each
+ * track and its webrtcbin:
+ *
+ *   video ghost pad -> queue (leaky) -> rtph264pay -> capssetter -> webrtcbin
+ *   audio ghost pad -> queue (leaky) -> rtpopuspay -> capssetter ---'
+ *
+ * The leaky queue keeps a slow or blocked viewer (webrtcbin holds a new sink
+ * pad until negotiation ends) from ever stalling the shared tee.  The
+ * capssetter states exactly what the offer asked for (payload type,
+ * profile-level-id, SSRC), because webrtcbin 1.22 builds its answer from the
+ * caps on its sink pads and compares them to the offer as strings.
+ *
+ * Buffers are dropped at the ghost pads until ICE is connected, and video
+ * until the next keyframe after that, so a viewer starts clean.
+ */
+#define GST_TYPE_WHEP_SESSION (gst_whep_session_get_type ())
+G_DECLARE_FINAL_TYPE (GstWhepSession, gst_whep_session, GST, WHEP_SESSION, GstBin)
+
+typedef struct
+{
+  /* The answer, with every ICE candidate gathered, or an error.  Called once,
+   * from one of webrtcbin's threads. */
+  void (*answer_ready) (GstWhepSession * session, GstSDPMessage * answer,
+      const GError * error, gpointer user_data);
+  /* ICE or DTLS failed, or the peer went away.  Called from one of
+   * webrtcbin's threads, possibly more than once. */
+  void (*failed) (GstWhepSession * session, const gchar * reason,
+      gpointer user_data);
+} GstWhepSessionCallbacks;
+
+typedef struct
+{
+  gchar *stun_server;           /* webrtcbin's URI form, or NULL */
+  gchar *turn_server;
+} GstWhepIceConfig;
+
+/* Returns NULL (with @error) if an element is missing. */
+GstWhepSession *gst_whep_session_new (const gchar * id,
+    const WhepAnswerPlan * plan, const GstWhepIceConfig * ice,
+    const GstWhepSessionCallbacks * callbacks, gpointer user_data,
+    GError ** error);
+
+const gchar *gst_whep_session_get_id (GstWhepSession * session);
+
+/* The ghost sink pad for @kind, or NULL if the plan has no such track. */
+GstPad *gst_whep_session_get_sink_pad (GstWhepSession * session,
+    WhepMediaKind kind);
+
+/* Starts negotiating with @offer.  The session must be in a running bin.
+ * Calls answer_ready once, when gathering is complete. */
+void gst_whep_session_negotiate (GstWhepSession * session,
+    const GstSDPMessage * offer);
+
+G_END_DECLS

@@ -1,0 +1,869 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-whepsink
+ * @title: whepsink
+ *
+ * whepsink makes an MPEG-TS stream (H.264 video, Opus audio) watchable in a
+ * web browser over WHEP, the WebRTC-HTTP Egress Protocol.  It runs its own
+ * HTTP server: a WHEP client POSTs an SDP offer to
+ * `http://HOST:PORT/PATH` and plays the stream; DELETE on the session URL
+ * (the `Location` of the answer) ends it.
+ *
+ * The stream is demuxed and parsed once; each viewer gets its own webrtcbin.
+ * A viewer may POST before the stream has started: the answer then waits
+ * until the tracks are known, for at most #GstWhepSink:ready-timeout
+ * seconds.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency ! mux. \
+ *     audiotestsrc is-live=true ! opusenc ! mux. \
+ *     mpegtsmux name=mux ! whepsink port=8889
+ * ]|
+ * Then any WHEP player can play `http://127.0.0.1:8889/whep`.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstwhepsink.h"
+#include "gstwhepmedia.h"
+#include "gstwhepserver.h"
+#include "gstwhepsession.h"
+#include "whep-offer.h"
+#include "whep-session-id.h"
+
+#include <gst/mpegts/mpegts.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (whep_sink_debug);
+#define GST_CAT_DEFAULT whep_sink_debug
+
+#define DEFAULT_PORT 8889
+#define DEFAULT_ADDRESS NULL
+#define DEFAULT_PATH "/whep"
+#define DEFAULT_READY_TIMEOUT 10
+
+/* Seconds a client is told to wait before it tries again. */
+#define RETRY_AFTER "5"
+
+enum
+{
+  PROP_0,
+  PROP_PORT,
+  PROP_ADDRESS,
+  PROP_PATH,
+  PROP_BOUND_PORT,
+  PROP_READY_TIMEOUT,
+};
+
+/* One viewer, as the sink sees it. */
+typedef struct
+{
+  GstWhepSession *session;
+  WhepAnswerPlan *plan;
+  GstWhepRequest *req;          /* the POST, until it is answered */
+} Viewer;
+
+/* A POST that came before the stream's tracks were known. */
+typedef struct
+{
+  GstWhepSink *sink;            /* not owned */
+  GstWhepRequest *req;
+  GstSDPMessage *offer;
+  GSource *timeout;
+} WaitingOffer;
+
+/* Lock order: a server's own locks, then the sink's lock, then a session's.
+ * No lock is held while calling into an element, libsoup, or a callback. */
+struct _GstWhepSink
+{
+  GstBin parent;
+
+  GstPad *sinkpad;
+  GstWhepMedia *media;
+
+  GMutex lock;
+  /* properties, protected by lock */
+  guint port;
+  gchar *address;
+  gchar *path;
+  guint ready_timeout;
+
+  /* from READY to NULL, protected by lock */
+  GstWhepServer *server;
+  gchar *served_path;
+  guint bound_port;
+  GHashTable *viewers;          /* id -> Viewer*; protected by lock */
+  GList *waiting;               /* of WaitingOffer*; protected by lock */
+};
+
+#define SINK_LOCK(s) g_mutex_lock (&(s)->lock)
+#define SINK_UNLOCK(s) g_mutex_unlock (&(s)->lock)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/mpegts, systemstream = (boolean) true"));
+
+#define gst_whep_sink_parent_class parent_class
+G_DEFINE_TYPE (GstWhepSink, gst_whep_sink, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE (whepsink, "whepsink", GST_RANK_NONE,
+    GST_TYPE_WHEP_SINK);
+
+static void end_viewer (GstWhepSink * sink, const gchar * id,
+    const gchar * reason, gboolean wait);
+
+/* ---------------------------------------------------------------------- */
+/* Viewers */
+
+static void
+viewer_free (Viewer * viewer)
+{
+  if (viewer->req) {
+    gst_whep_request_respond_error (viewer->req,
+        SOUP_STATUS_SERVICE_UNAVAILABLE, "the session ended before its answer");
+    gst_whep_request_unref (viewer->req);
+  }
+  whep_answer_plan_free (viewer->plan);
+  gst_object_unref (viewer->session);
+  g_free (viewer);
+}
+
+/* Takes the viewer's branch out of the running pipeline and frees it.  Runs
+ * outside any streaming thread and webrtcbin signal. */
+static void
+viewer_teardown (GstElement * element, gpointer data)
+{
+  GstWhepSink *sink = GST_WHEP_SINK (element);
+  Viewer *viewer = data;
+  GstWhepSession *session = viewer->session;
+  WhepMediaKind kinds[] = { WHEP_MEDIA_KIND_VIDEO, WHEP_MEDIA_KIND_AUDIO };
+  guint i;
+
+  GST_INFO_OBJECT (sink, "tearing down session %s",
+      gst_whep_session_get_id (session));
+
+  for (i = 0; i < G_N_ELEMENTS (kinds); i++) {
+    GstPad *sinkpad = gst_whep_session_get_sink_pad (session, kinds[i]);
+    GstPad *teepad = sinkpad ? gst_pad_get_peer (sinkpad) : NULL;
+
+    if (teepad) {
+      gst_pad_unlink (teepad, sinkpad);
+      gst_whep_media_release_track_pad (sink->media, teepad);
+      gst_object_unref (teepad);
+    }
+  }
+
+  gst_element_set_locked_state (GST_ELEMENT (session), TRUE);
+  gst_element_set_state (GST_ELEMENT (session), GST_STATE_NULL);
+  if (GST_OBJECT_PARENT (session) == GST_OBJECT (sink))
+    gst_bin_remove (GST_BIN (sink), GST_ELEMENT (session));
+}
+
+static void
+viewer_teardown_and_free (GstElement * element, gpointer data)
+{
+  viewer_teardown (element, data);
+  viewer_free (data);
+}
+
+/* Ends a viewer's session, whatever the reason: DELETE, ICE failure, the
+ * element stopping.  With @wait the teardown is done before this returns
+ * (only from a thread that may change states); otherwise it runs soon on
+ * another thread. */
+static void
+end_viewer (GstWhepSink * sink, const gchar * id, const gchar * reason,
+    gboolean wait)
+{
+  Viewer *viewer = NULL;
+  gpointer key;
+
+  SINK_LOCK (sink);
+  if (sink->viewers &&
+      g_hash_table_steal_extended (sink->viewers, id, &key,
+          (gpointer *) & viewer))
+    g_free (key);
+  SINK_UNLOCK (sink);
+
+  if (viewer == NULL)
+    return;
+  GST_INFO_OBJECT (sink, "ending session %s: %s", id, reason);
+  if (wait)
+    viewer_teardown_and_free (GST_ELEMENT (sink), viewer);
+  else
+    gst_element_call_async (GST_ELEMENT (sink), viewer_teardown_and_free,
+        viewer, NULL);
+}
+
+static void
+end_all_viewers (GstWhepSink * sink, const gchar * reason)
+{
+  GList *ids = NULL, *l;
+
+  SINK_LOCK (sink);
+  if (sink->viewers) {
+    GHashTableIter iter;
+    gpointer id;
+
+    g_hash_table_iter_init (&iter, sink->viewers);
+    while (g_hash_table_iter_next (&iter, &id, NULL))
+      ids = g_list_prepend (ids, g_strdup (id));
+  }
+  SINK_UNLOCK (sink);
+
+  for (l = ids; l; l = l->next)
+    end_viewer (sink, l->data, reason, TRUE);
+  g_list_free_full (ids, g_free);
+}
+
+/* From a webrtcbin thread. */
+static void
+session_answer_ready (GstWhepSession * session, GstSDPMessage * answer,
+    const GError * error, gpointer user_data)
+{
+  GstWhepSink *sink = user_data;
+  const gchar *id = gst_whep_session_get_id (session);
+  GstWhepRequest *req = NULL;
+  Viewer *viewer;
+  gchar *text = NULL, *location = NULL;
+  gboolean planned = FALSE;
+
+  SINK_LOCK (sink);
+  viewer = sink->viewers ? g_hash_table_lookup (sink->viewers, id) : NULL;
+  if (viewer) {
+    req = g_steal_pointer (&viewer->req);
+    if (answer)
+      planned = whep_answer_apply_plan (answer, viewer->plan);
+    location = g_strdup_printf ("%s/%s", sink->served_path, id);
+  }
+  SINK_UNLOCK (sink);
+
+  if (req == NULL) {
+    g_free (location);
+    return;
+  }
+
+  if (error || !planned) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+        error ? error->message : "the answer does not match the offer");
+    end_viewer (sink, id, "negotiation failed", FALSE);
+  } else {
+    text = gst_sdp_message_as_text (answer);
+    gst_whep_request_add_header (req, "Location", location);
+    gst_whep_request_respond (req, SOUP_STATUS_CREATED, "application/sdp",
+        text);
+    GST_INFO_OBJECT (sink, "session %s answered", id);
+  }
+  gst_whep_request_unref (req);
+  g_free (text);
+  g_free (location);
+}
+
+/* From a webrtcbin thread. */
+static void
+session_failed (GstWhepSession * session, const gchar * reason,
+    gpointer user_data)
+{
+  end_viewer (GST_WHEP_SINK (user_data), gst_whep_session_get_id (session),
+      reason, FALSE);
+}
+
+static const GstWhepSessionCallbacks session_callbacks = {
+  session_answer_ready,
+  session_failed,
+};
+
+/* On the server's thread: starts a viewer for @offer on a ready stream. */
+static void
+start_viewer (GstWhepSink * sink, GstWhepRequest * req,
+    const GstSDPMessage * offer, const WhepStreamInfo * info)
+{
+  WhepMediaKind kinds[] = { WHEP_MEDIA_KIND_VIDEO, WHEP_MEDIA_KIND_AUDIO };
+  GError *error = NULL;
+  WhepAnswerPlan *plan;
+  GstWhepSession *session;
+  Viewer *viewer;
+  gchar *id;
+  guint i;
+
+  plan = whep_answer_plan_new (offer, info, &error);
+  if (plan == NULL) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_NOT_ACCEPTABLE,
+        error->message);
+    g_error_free (error);
+    return;
+  }
+
+  id = whep_session_id_new ();
+  if (id == NULL) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+        "no random source for a session id");
+    whep_answer_plan_free (plan);
+    return;
+  }
+
+  session = gst_whep_session_new (id, plan, NULL, &session_callbacks, sink,
+      &error);
+  if (session == NULL) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+        error->message);
+    g_error_free (error);
+    whep_answer_plan_free (plan);
+    g_free (id);
+    return;
+  }
+
+  viewer = g_new0 (Viewer, 1);
+  viewer->session = gst_object_ref_sink (session);
+  viewer->plan = plan;
+  viewer->req = gst_whep_request_ref (req);
+
+  SINK_LOCK (sink);
+  g_hash_table_insert (sink->viewers, g_strdup (id), viewer);
+  SINK_UNLOCK (sink);
+
+  gst_bin_add (GST_BIN (sink), GST_ELEMENT (session));
+  for (i = 0; i < G_N_ELEMENTS (kinds); i++) {
+    GstPad *sinkpad = gst_whep_session_get_sink_pad (session, kinds[i]);
+    GstPad *teepad;
+
+    if (sinkpad == NULL)
+      continue;
+    teepad = gst_whep_media_request_track_pad (sink->media, kinds[i]);
+    if (teepad == NULL || GST_PAD_LINK_FAILED (gst_pad_link (teepad, sinkpad))) {
+      GST_WARNING_OBJECT (sink, "could not link the viewer's branch");
+      if (teepad)
+        gst_whep_media_release_track_pad (sink->media, teepad);
+      gst_clear_object (&teepad);
+      end_viewer (sink, id, "could not link its branch", FALSE);
+      g_free (id);
+      return;
+    }
+    gst_object_unref (teepad);
+  }
+  gst_element_sync_state_with_parent (GST_ELEMENT (session));
+
+  GST_INFO_OBJECT (sink, "session %s negotiating", id);
+  gst_whep_session_negotiate (session, offer);
+  g_free (id);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Offers that wait for the stream */
+
+static void
+waiting_offer_free (WaitingOffer * w)
+{
+  if (w->timeout) {
+    g_source_destroy (w->timeout);
+    g_source_unref (w->timeout);
+  }
+  gst_whep_request_unref (w->req);
+  gst_sdp_message_free (w->offer);
+  g_free (w);
+}
+
+/* On the server's thread. */
+static gboolean
+waiting_offer_timed_out (gpointer data)
+{
+  WaitingOffer *w = data;
+  GstWhepSink *sink = w->sink;
+  gboolean mine;
+  gchar *reason;
+
+  SINK_LOCK (sink);
+  mine = g_list_find (sink->waiting, w) != NULL;
+  sink->waiting = g_list_remove (sink->waiting, w);
+  reason = g_strdup_printf ("the stream did not start within %u s",
+      sink->ready_timeout);
+  SINK_UNLOCK (sink);
+
+  if (mine) {
+    gst_whep_request_add_header (w->req, "Retry-After", RETRY_AFTER);
+    gst_whep_request_respond_error (w->req, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        reason);
+    g_source_unref (w->timeout);
+    w->timeout = NULL;          /* this source is being dispatched */
+    waiting_offer_free (w);
+  }
+  g_free (reason);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the server's thread, once the stream is ready. */
+static gboolean
+serve_waiting_offers (gpointer data)
+{
+  GstWhepSink *sink = data;
+  WhepStreamInfo info;
+  GList *waiting, *l;
+
+  if (!gst_whep_media_get_stream_info (sink->media, &info))
+    return G_SOURCE_REMOVE;
+
+  SINK_LOCK (sink);
+  waiting = sink->waiting;
+  sink->waiting = NULL;
+  SINK_UNLOCK (sink);
+
+  for (l = waiting; l; l = l->next) {
+    WaitingOffer *w = l->data;
+
+    if (!gst_whep_request_is_done (w->req))
+      start_viewer (sink, w->req, w->offer, &info);
+    waiting_offer_free (w);
+  }
+  g_list_free (waiting);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+answer_waiting_offers (GstWhepSink * sink, const gchar * reason)
+{
+  GList *waiting, *l;
+
+  SINK_LOCK (sink);
+  waiting = sink->waiting;
+  sink->waiting = NULL;
+  SINK_UNLOCK (sink);
+
+  for (l = waiting; l; l = l->next) {
+    WaitingOffer *w = l->data;
+
+    gst_whep_request_add_header (w->req, "Retry-After", RETRY_AFTER);
+    gst_whep_request_respond_error (w->req, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        reason);
+    waiting_offer_free (w);
+  }
+  g_list_free (waiting);
+}
+
+/* From a streaming or bus thread. */
+static void
+media_ready (gpointer user_data)
+{
+  GstWhepSink *sink = user_data;
+  GstWhepServer *server = NULL;
+
+  SINK_LOCK (sink);
+  if (sink->server)
+    server = gst_object_ref (sink->server);
+  SINK_UNLOCK (sink);
+
+  if (server) {
+    gst_whep_server_invoke (server, serve_waiting_offers,
+        gst_object_ref (sink), gst_object_unref);
+    gst_object_unref (server);
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The endpoint, on the server's thread */
+
+static void
+endpoint_offer (gpointer user_data, GstWhepRequest * req, const gchar * sdp,
+    gsize sdp_len)
+{
+  GstWhepSink *sink = user_data;
+  GError *error = NULL;
+  GstSDPMessage *offer;
+  WhepStreamInfo info;
+  WaitingOffer *w;
+
+  offer = whep_offer_parse (sdp, sdp_len, &error);
+  if (offer == NULL) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_BAD_REQUEST,
+        error->message);
+    g_error_free (error);
+    return;
+  }
+
+  if (gst_whep_media_get_stream_info (sink->media, &info)) {
+    start_viewer (sink, req, offer, &info);
+    gst_sdp_message_free (offer);
+    return;
+  }
+
+  /* Not ready yet: hold the request.  If the stream becomes ready right
+   * now, serve_waiting_offers() is already queued behind us and finds it. */
+  w = g_new0 (WaitingOffer, 1);
+  w->sink = sink;
+  w->req = gst_whep_request_ref (req);
+  w->offer = offer;
+  SINK_LOCK (sink);
+  w->timeout = gst_whep_server_add_timeout (sink->server,
+      sink->ready_timeout * 1000, waiting_offer_timed_out, w, NULL);
+  sink->waiting = g_list_append (sink->waiting, w);
+  SINK_UNLOCK (sink);
+  GST_INFO_OBJECT (sink, "offer waits for the stream");
+}
+
+static void
+endpoint_delete (gpointer user_data, GstWhepRequest * req, const gchar * id)
+{
+  GstWhepSink *sink = user_data;
+  gboolean known;
+
+  SINK_LOCK (sink);
+  known = whep_session_id_is_valid (id) && sink->viewers &&
+      g_hash_table_contains (sink->viewers, id);
+  SINK_UNLOCK (sink);
+
+  if (!known) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_NOT_FOUND,
+        "no such session");
+    return;
+  }
+  end_viewer (sink, id, "DELETE", FALSE);
+  gst_whep_request_respond (req, SOUP_STATUS_OK, NULL, NULL);
+}
+
+static const GstWhepEndpointFuncs endpoint_funcs = {
+  endpoint_offer,
+  endpoint_delete,
+  NULL,
+};
+
+/* ---------------------------------------------------------------------- */
+/* Element */
+
+static gboolean
+start_server (GstWhepSink * sink)
+{
+  GstWhepServer *server;
+  GError *error = NULL;
+  gchar *address, *path;
+  guint port;
+
+  SINK_LOCK (sink);
+  address = g_strdup (sink->address);
+  path = g_strdup (sink->path);
+  port = sink->port;
+  SINK_UNLOCK (sink);
+
+  server = gst_whep_server_obtain (address, port, &error);
+  if (server == NULL) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, OPEN_READ_WRITE,
+        ("Could not listen on port %u.", port), ("%s", error->message));
+    goto failed;
+  }
+  SINK_LOCK (sink);
+  sink->server = server;
+  sink->served_path = g_strdup (path);
+  sink->bound_port = gst_whep_server_get_port (server);
+  sink->viewers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) viewer_free);
+  SINK_UNLOCK (sink);
+
+  if (!gst_whep_server_add_endpoint (server, path, &endpoint_funcs, sink,
+          &error)) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, BUSY,
+        ("Could not serve %s.", path), ("%s", error->message));
+    goto failed;
+  }
+
+  g_object_notify (G_OBJECT (sink), "bound-port");
+  g_free (address);
+  g_free (path);
+  return TRUE;
+
+failed:
+  g_clear_error (&error);
+  g_free (address);
+  g_free (path);
+  return FALSE;
+}
+
+static void
+stop_server (GstWhepSink * sink)
+{
+  GstWhepServer *server;
+  GHashTable *viewers;
+  gchar *path;
+
+  SINK_LOCK (sink);
+  server = g_steal_pointer (&sink->server);
+  path = g_steal_pointer (&sink->served_path);
+  SINK_UNLOCK (sink);
+
+  if (server) {
+    /* after this no endpoint function runs any more */
+    gst_whep_server_remove_endpoint (server, path);
+    answer_waiting_offers (sink, "the stream has stopped");
+    end_all_viewers (sink, "the element stopped");
+    gst_whep_server_release (server);
+  }
+  g_free (path);
+
+  SINK_LOCK (sink);
+  viewers = g_steal_pointer (&sink->viewers);
+  sink->bound_port = 0;
+  SINK_UNLOCK (sink);
+  if (viewers)
+    g_hash_table_unref (viewers);
+}
+
+static GstStateChangeReturn
+gst_whep_sink_change_state (GstElement * element, GstStateChange transition)
+{
+  GstWhepSink *sink = GST_WHEP_SINK (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (gst_whep_media_get_missing_element (sink->media)) {
+        GST_ELEMENT_ERROR (sink, CORE, MISSING_PLUGIN,
+            ("Missing element '%s'.",
+                gst_whep_media_get_missing_element (sink->media)), (NULL));
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      /* The server starts now, so that viewers can arrive before data. */
+      if (!start_server (sink)) {
+        stop_server (sink);
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* Viewers' branches go before the bin stops its children. */
+      end_all_viewers (sink, "the stream stopped");
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      gst_whep_media_reset (sink->media);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      stop_server (sink);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+static GstWhepSession *
+session_of (GstObject * object)
+{
+  GstObject *o = gst_object_ref (object);
+
+  while (o && !GST_IS_WHEP_SESSION (o)) {
+    GstObject *parent = gst_object_get_parent (o);
+
+    gst_object_unref (o);
+    o = parent;
+  }
+  return (GstWhepSession *) o;
+}
+
+static void
+gst_whep_sink_handle_message (GstBin * bin, GstMessage * message)
+{
+  GstWhepSink *sink = GST_WHEP_SINK (bin);
+
+  gst_whep_media_handle_message (sink->media, message);
+
+  /* A viewer's failure stays that viewer's: it ends its session and nobody
+   * else hears of it as an error. */
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    GstWhepSession *session = session_of (GST_MESSAGE_SRC (message));
+
+    if (session) {
+      GError *error = NULL;
+
+      gst_message_parse_error (message, &error, NULL);
+      GST_WARNING_OBJECT (sink, "session %s: %s",
+          gst_whep_session_get_id (session), error->message);
+      end_viewer (sink, gst_whep_session_get_id (session), error->message,
+          FALSE);
+      g_error_free (error);
+      gst_object_unref (session);
+      gst_message_unref (message);
+      return;
+    }
+  }
+
+  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+}
+
+static void
+gst_whep_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstWhepSink *sink = GST_WHEP_SINK (object);
+
+  SINK_LOCK (sink);
+  switch (prop_id) {
+    case PROP_PORT:
+      sink->port = g_value_get_uint (value);
+      break;
+    case PROP_ADDRESS:
+      g_free (sink->address);
+      sink->address = g_value_dup_string (value);
+      break;
+    case PROP_PATH:{
+      const gchar *path = g_value_get_string (value);
+
+      if (path == NULL || path[0] != '/' || g_str_has_suffix (path, "/")) {
+        g_warning ("whepsink: path must start with '/' and not end with '/'");
+        break;
+      }
+      g_free (sink->path);
+      sink->path = g_strdup (path);
+      break;
+    }
+    case PROP_READY_TIMEOUT:
+      sink->ready_timeout = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  SINK_UNLOCK (sink);
+}
+
+static void
+gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstWhepSink *sink = GST_WHEP_SINK (object);
+
+  SINK_LOCK (sink);
+  switch (prop_id) {
+    case PROP_PORT:
+      g_value_set_uint (value, sink->port);
+      break;
+    case PROP_ADDRESS:
+      g_value_set_string (value, sink->address);
+      break;
+    case PROP_PATH:
+      g_value_set_string (value, sink->path);
+      break;
+    case PROP_BOUND_PORT:
+      g_value_set_uint (value, sink->bound_port);
+      break;
+    case PROP_READY_TIMEOUT:
+      g_value_set_uint (value, sink->ready_timeout);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  SINK_UNLOCK (sink);
+}
+
+static void
+gst_whep_sink_finalize (GObject * object)
+{
+  GstWhepSink *sink = GST_WHEP_SINK (object);
+
+  gst_whep_media_free (sink->media);
+  g_free (sink->address);
+  g_free (sink->path);
+  g_mutex_clear (&sink->lock);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_whep_sink_class_init (GstWhepSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBinClass *bin_class = GST_BIN_CLASS (klass);
+
+  gobject_class->set_property = gst_whep_sink_set_property;
+  gobject_class->get_property = gst_whep_sink_get_property;
+  gobject_class->finalize = gst_whep_sink_finalize;
+
+  /**
+   * GstWhepSink:port:
+   *
+   * The TCP port the HTTP server listens on.  0 picks a free port: read it
+   * back from #GstWhepSink:bound-port.  Several whepsinks may share a port
+   * when they have different paths.
+   */
+  g_object_class_install_property (gobject_class, PROP_PORT,
+      g_param_spec_uint ("port", "Port",
+          "TCP port of the HTTP server (0 = pick a free one, see bound-port); "
+          "takes effect when the element goes to READY",
+          0, 65535, DEFAULT_PORT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_ADDRESS,
+      g_param_spec_string ("address", "Address",
+          "IP address to listen on (NULL = all interfaces)",
+          DEFAULT_ADDRESS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_PATH,
+      g_param_spec_string ("path", "Path",
+          "HTTP path of the WHEP endpoint; sessions live below it and the "
+          "player page at its parent",
+          DEFAULT_PATH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_BOUND_PORT,
+      g_param_spec_uint ("bound-port", "Bound port",
+          "The port the HTTP server actually listens on (0 until READY)",
+          0, 65535, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_property (gobject_class, PROP_READY_TIMEOUT,
+      g_param_spec_uint ("ready-timeout", "Ready timeout",
+          "Seconds a viewer who arrives before the stream is held before "
+          "being answered 503",
+          0, 3600, DEFAULT_READY_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_set_static_metadata (element_class, "WHEP sink",
+      "Sink/Network/WebRTC",
+      "Serves an MPEG-TS stream (H.264, Opus) to web browsers over WHEP",
+      "The whepsink authors");
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_whep_sink_change_state);
+  bin_class->handle_message = GST_DEBUG_FUNCPTR (gst_whep_sink_handle_message);
+
+  GST_DEBUG_CATEGORY_INIT (whep_sink_debug, "whepsink", 0, "WHEP sink");
+  gst_mpegts_initialize ();
+}
+
+static void
+gst_whep_sink_init (GstWhepSink * sink)
+{
+  GstPad *target;
+
+  g_mutex_init (&sink->lock);
+  sink->port = DEFAULT_PORT;
+  sink->address = g_strdup (DEFAULT_ADDRESS);
+  sink->path = g_strdup (DEFAULT_PATH);
+  sink->ready_timeout = DEFAULT_READY_TIMEOUT;
+
+  sink->media = gst_whep_media_new (GST_BIN (sink), media_ready, sink);
+
+  sink->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink",
+      gst_element_get_pad_template (GST_ELEMENT (sink), "sink"));
+  target = gst_whep_media_get_sink_pad (sink->media);
+  if (target) {
+    gst_ghost_pad_set_target (GST_GHOST_PAD (sink->sinkpad), target);
+    gst_object_unref (target);
+  }
+  gst_element_add_pad (GST_ELEMENT (sink), sink->sinkpad);
+
+  GST_OBJECT_FLAG_SET (sink, GST_ELEMENT_FLAG_SINK);
+}

@@ -1,0 +1,421 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "whep-test-client.h"
+
+#include <gst/webrtc/webrtc.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+static const gchar *const default_h264[] = { "102:42e01f:1", NULL };
+
+struct _WhepTestClient
+{
+  gchar *endpoint_url;
+  WhepTestClientConfig config;
+  GstElement *pipeline;
+  GstElement *webrtc;
+  SoupSession *http;
+
+  GMutex lock;
+  GCond cond;
+  /* protected by lock */
+  gboolean gathered;
+  guint video_frames;
+  guint audio_buffers;
+  gint width, height;
+
+  gchar *session_url;
+  gchar *answer;
+};
+
+/* ---------------------------------------------------------------------- */
+/* HTTP */
+
+static guint
+http_exchange (SoupSession * http, const gchar * method, const gchar * url,
+    const gchar * content_type, const gchar * body, gsize body_len,
+    gchar ** response_body, const gchar * header_name, gchar ** header_value)
+{
+  SoupMessage *msg = soup_message_new (method, url);
+  GBytes *reply;
+  guint status;
+
+  if (msg == NULL)
+    return 0;
+  if (body) {
+    GBytes *bytes = g_bytes_new (body, body_len);
+
+    soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+    g_bytes_unref (bytes);
+  }
+  reply = soup_session_send_and_read (http, msg, NULL, NULL);
+  status = soup_message_get_status (msg);
+  if (response_body)
+    *response_body = reply ? g_strndup (g_bytes_get_data (reply, NULL),
+        g_bytes_get_size (reply)) : NULL;
+  if (header_name && header_value)
+    *header_value = g_strdup (soup_message_headers_get_one
+        (soup_message_get_response_headers (msg), header_name));
+  if (reply)
+    g_bytes_unref (reply);
+  g_object_unref (msg);
+  return status;
+}
+
+guint
+whep_test_http (const gchar * method, const gchar * url,
+    const gchar * content_type, const gchar * body, gsize body_len,
+    gchar ** response_body, const gchar * header_name, gchar ** header_value)
+{
+  SoupSession *http = soup_session_new_with_options ("timeout", 30, NULL);
+  guint status = http_exchange (http, method, url, content_type, body,
+      body_len, response_body, header_name, header_value);
+
+  g_object_unref (http);
+  return status;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Media */
+
+static GstPadProbeReturn
+count_video (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  WhepTestClient *client = user_data;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+
+  g_mutex_lock (&client->lock);
+  client->video_frames++;
+  if (caps) {
+    GstStructure *s = gst_caps_get_structure (caps, 0);
+
+    gst_structure_get_int (s, "width", &client->width);
+    gst_structure_get_int (s, "height", &client->height);
+  }
+  g_cond_broadcast (&client->cond);
+  g_mutex_unlock (&client->lock);
+  gst_clear_caps (&caps);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+count_audio (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  WhepTestClient *client = user_data;
+
+  g_mutex_lock (&client->lock);
+  client->audio_buffers++;
+  g_cond_broadcast (&client->cond);
+  g_mutex_unlock (&client->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_incoming_pad (GstElement * webrtc, GstPad * pad, WhepTestClient * client)
+{
+  GstCaps *caps;
+  const gchar *encoding;
+  gboolean video;
+  gchar *desc;
+  GstElement *bin;
+  GstPad *sinkpad, *countpad;
+  GError *error = NULL;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  encoding = gst_structure_get_string (gst_caps_get_structure (caps, 0),
+      "encoding-name");
+  video = g_strcmp0 (encoding, "H264") == 0;
+
+  if (video)
+    desc = g_strdup_printf ("rtph264depay ! h264parse ! %s "
+        "fakesink name=out sync=false", client->config.decode ?
+        "avdec_h264 ! " : "");
+  else
+    desc = g_strdup_printf ("rtpopusdepay ! %s fakesink name=out sync=false",
+        client->config.decode ? "opusdec !" : "");
+  gst_caps_unref (caps);
+
+  bin = gst_parse_bin_from_description (desc, TRUE, &error);
+  g_free (desc);
+  g_assert_no_error (error);
+  gst_bin_add (GST_BIN (client->pipeline), bin);
+  gst_element_sync_state_with_parent (bin);
+
+  {
+    GstElement *out = gst_bin_get_by_name (GST_BIN (bin), "out");
+
+    countpad = gst_element_get_static_pad (out, "sink");
+    gst_object_unref (out);
+  }
+  gst_pad_add_probe (countpad, GST_PAD_PROBE_TYPE_BUFFER,
+      video ? count_video : count_audio, client, NULL);
+  gst_object_unref (countpad);
+
+  sinkpad = gst_element_get_static_pad (bin, "sink");
+  g_assert_cmpint (gst_pad_link (pad, sinkpad), ==, GST_PAD_LINK_OK);
+  gst_object_unref (sinkpad);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Signalling */
+
+static void
+on_gathering_state (GstElement * webrtc, GParamSpec * pspec,
+    WhepTestClient * client)
+{
+  GstWebRTCICEGatheringState state;
+
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) {
+    g_mutex_lock (&client->lock);
+    client->gathered = TRUE;
+    g_cond_broadcast (&client->cond);
+    g_mutex_unlock (&client->lock);
+  }
+}
+
+static GstCaps *
+video_caps (const WhepTestClientConfig * config)
+{
+  const gchar *const *variants = config->h264_variants ?
+      config->h264_variants : default_h264;
+  GstCaps *caps = gst_caps_new_empty ();
+  guint i;
+
+  for (i = 0; variants[i]; i++) {
+    gchar **parts = g_strsplit (variants[i], ":", 3);
+
+    gst_caps_append_structure (caps, gst_structure_new ("application/x-rtp",
+            "media", G_TYPE_STRING, "video",
+            "encoding-name", G_TYPE_STRING, "H264",
+            "clock-rate", G_TYPE_INT, 90000,
+            "payload", G_TYPE_INT, atoi (parts[0]),
+            "profile-level-id", G_TYPE_STRING, parts[1],
+            "packetization-mode", G_TYPE_STRING, parts[2],
+            "level-asymmetry-allowed", G_TYPE_STRING, "1",
+            "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, NULL));
+    g_strfreev (parts);
+  }
+  return caps;
+}
+
+static void
+add_transceiver (WhepTestClient * client, GstCaps * caps)
+{
+  GstWebRTCRTPTransceiver *trans = NULL;
+
+  g_signal_emit_by_name (client->webrtc, "add-transceiver",
+      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+  gst_caps_unref (caps);
+  gst_clear_object (&trans);
+}
+
+static GstWebRTCSessionDescription *
+await_description (GstPromise * promise, const gchar * field)
+{
+  GstWebRTCSessionDescription *desc = NULL;
+  const GstStructure *reply;
+
+  g_assert_cmpint (gst_promise_wait (promise), ==, GST_PROMISE_RESULT_REPLIED);
+  reply = gst_promise_get_reply (promise);
+  g_assert_nonnull (reply);
+  gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc,
+      NULL);
+  gst_promise_unref (promise);
+  return desc;
+}
+
+WhepTestClient *
+whep_test_client_new (const gchar * endpoint_url,
+    const WhepTestClientConfig * config)
+{
+  WhepTestClient *client = g_new0 (WhepTestClient, 1);
+
+  client->endpoint_url = g_strdup (endpoint_url);
+  client->config = *config;
+  g_mutex_init (&client->lock);
+  g_cond_init (&client->cond);
+  client->http = soup_session_new_with_options ("timeout", 30, NULL);
+
+  client->pipeline = gst_pipeline_new (NULL);
+  client->webrtc = gst_element_factory_make ("webrtcbin", NULL);
+  g_assert_nonnull (client->webrtc);
+  gst_util_set_object_arg (G_OBJECT (client->webrtc), "bundle-policy",
+      "max-bundle");
+  gst_bin_add (GST_BIN (client->pipeline), client->webrtc);
+  g_signal_connect (client->webrtc, "pad-added", G_CALLBACK (on_incoming_pad),
+      client);
+  g_signal_connect (client->webrtc, "notify::ice-gathering-state",
+      G_CALLBACK (on_gathering_state), client);
+
+  if (config->video)
+    add_transceiver (client, video_caps (config));
+  if (config->audio)
+    add_transceiver (client,
+        gst_caps_from_string ("application/x-rtp, media=audio, "
+            "encoding-name=OPUS, clock-rate=48000, payload=111, "
+            "encoding-params=(string)2, minptime=(string)10, "
+            "useinbandfec=(string)1"));
+  return client;
+}
+
+guint
+whep_test_client_connect (WhepTestClient * client, GError ** error)
+{
+  GstWebRTCSessionDescription *offer, *answer_desc;
+  GstPromise *promise;
+  gchar *offer_text, *body = NULL, *location = NULL;
+  GstSDPMessage *answer_sdp;
+  GUri *base, *resolved;
+  guint status;
+
+  if (gst_element_set_state (client->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
+        "client pipeline does not start");
+    return 0;
+  }
+
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (client->webrtc, "create-offer", NULL, promise);
+  offer = await_description (promise, "offer");
+  g_assert_nonnull (offer);
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (client->webrtc, "set-local-description", offer,
+      promise);
+  gst_promise_wait (promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (offer);
+
+  /* no trickle: send the offer with every candidate in it */
+  g_mutex_lock (&client->lock);
+  while (!client->gathered)
+    g_cond_wait (&client->cond, &client->lock);
+  g_mutex_unlock (&client->lock);
+  g_object_get (client->webrtc, "local-description", &offer, NULL);
+  offer_text = gst_sdp_message_as_text (offer->sdp);
+  gst_webrtc_session_description_free (offer);
+
+  status = http_exchange (client->http, "POST", client->endpoint_url,
+      "application/sdp", offer_text, strlen (offer_text), &body, "Location",
+      &location);
+  g_free (offer_text);
+  if (status != SOUP_STATUS_CREATED) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+        "POST answered %u: %s", status, body ? body : "");
+    g_free (body);
+    g_free (location);
+    return status;
+  }
+
+  base = g_uri_parse (client->endpoint_url, G_URI_FLAGS_NONE, NULL);
+  resolved = g_uri_parse_relative (base, location, G_URI_FLAGS_NONE, NULL);
+  client->session_url = resolved ? g_uri_to_string (resolved) : NULL;
+  g_uri_unref (base);
+  if (resolved)
+    g_uri_unref (resolved);
+  g_free (location);
+
+  client->answer = body;
+  gst_sdp_message_new_from_text (body, &answer_sdp);
+  answer_desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER,
+      answer_sdp);
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (client->webrtc, "set-remote-description",
+      answer_desc, promise);
+  gst_promise_wait (promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (answer_desc);
+  return status;
+}
+
+gboolean
+whep_test_client_wait_frames (WhepTestClient * client, guint video_frames,
+    guint audio_buffers, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean ok;
+
+  g_mutex_lock (&client->lock);
+  while (!(ok = client->video_frames >= video_frames &&
+          client->audio_buffers >= audio_buffers))
+    if (!g_cond_wait_until (&client->cond, &client->lock, deadline))
+      break;
+  ok = client->video_frames >= video_frames &&
+      client->audio_buffers >= audio_buffers;
+  g_mutex_unlock (&client->lock);
+  return ok;
+}
+
+guint
+whep_test_client_get_video_frames (WhepTestClient * client)
+{
+  guint n;
+
+  g_mutex_lock (&client->lock);
+  n = client->video_frames;
+  g_mutex_unlock (&client->lock);
+  return n;
+}
+
+guint
+whep_test_client_get_audio_buffers (WhepTestClient * client)
+{
+  guint n;
+
+  g_mutex_lock (&client->lock);
+  n = client->audio_buffers;
+  g_mutex_unlock (&client->lock);
+  return n;
+}
+
+void
+whep_test_client_get_video_size (WhepTestClient * client, gint * width,
+    gint * height)
+{
+  g_mutex_lock (&client->lock);
+  *width = client->width;
+  *height = client->height;
+  g_mutex_unlock (&client->lock);
+}
+
+const gchar *
+whep_test_client_get_session_url (WhepTestClient * client)
+{
+  return client->session_url;
+}
+
+const gchar *
+whep_test_client_get_answer (WhepTestClient * client)
+{
+  return client->answer;
+}
+
+guint
+whep_test_client_delete (WhepTestClient * client)
+{
+  g_return_val_if_fail (client->session_url, 0);
+  return http_exchange (client->http, "DELETE", client->session_url, NULL,
+      NULL, 0, NULL, NULL, NULL);
+}
+
+void
+whep_test_client_free (WhepTestClient * client)
+{
+  gst_element_set_state (client->pipeline, GST_STATE_NULL);
+  gst_object_unref (client->pipeline);
+  g_object_unref (client->http);
+  g_free (client->endpoint_url);
+  g_free (client->session_url);
+  g_free (client->answer);
+  g_mutex_clear (&client->lock);
+  g_cond_clear (&client->cond);
+  g_free (client);
+}

@@ -1,0 +1,60 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* A real WHEP viewer for tests and benchmarks: its own webrtcbin, an offer
+ * POSTed over HTTP with libsoup, ICE and DTLS over loopback, SRTP received,
+ * depayloaded and (unless told otherwise) decoded. */
+typedef struct _WhepTestClient WhepTestClient;
+
+typedef struct
+{
+  gboolean video;               /* offer a video m-line */
+  gboolean audio;               /* offer an audio m-line */
+  gboolean decode;              /* decode, or only count depayloaded frames */
+  /* the H.264 payload types to offer, as "pt:profile-level-id:mode" items;
+   * NULL offers "102:42e01f:1" like a browser's first choice */
+  const gchar *const *h264_variants;
+} WhepTestClientConfig;
+
+WhepTestClient *whep_test_client_new (const gchar * endpoint_url,
+    const WhepTestClientConfig * config);
+
+/* Makes the offer, POSTs it and applies the answer.  Returns the HTTP status
+ * (201 on success), 0 if no HTTP exchange happened. */
+guint whep_test_client_connect (WhepTestClient * client, GError ** error);
+
+/* Waits until at least the given numbers of video frames and audio buffers
+ * arrived (decoded, if decoding), or until @timeout_ms passed. */
+gboolean whep_test_client_wait_frames (WhepTestClient * client,
+    guint video_frames, guint audio_buffers, guint timeout_ms);
+
+guint whep_test_client_get_video_frames (WhepTestClient * client);
+guint whep_test_client_get_audio_buffers (WhepTestClient * client);
+/* Size of the decoded pictures, 0x0 before the first one. */
+void whep_test_client_get_video_size (WhepTestClient * client, gint * width,
+    gint * height);
+/* The session URL from the Location header, NULL before connect. */
+const gchar *whep_test_client_get_session_url (WhepTestClient * client);
+/* The answer SDP, NULL before connect. */
+const gchar *whep_test_client_get_answer (WhepTestClient * client);
+
+/* Sends DELETE to the session URL; returns the HTTP status. */
+guint whep_test_client_delete (WhepTestClient * client);
+
+void whep_test_client_free (WhepTestClient * client);
+
+/* A plain HTTP request, for protocol tests: returns the status and, if
+ * asked, the body and one response header. */
+guint whep_test_http (const gchar * method, const gchar * url,
+    const gchar * content_type, const gchar * body, gsize body_len,
+    gchar ** response_body, const gchar * header_name, gchar ** header_value);
+
+G_END_DECLS
