@@ -421,8 +421,11 @@ handle_page (GstWhepServer * server, Endpoint * ep, GstWhepRequest * req)
     return;
   }
   text = g_strndup (g_bytes_get_data (page, NULL), g_bytes_get_size (page));
+  /* The page is one file with its script and style inline, and talks only
+   * to its own origin. */
   gst_whep_request_add_header (req, "Content-Security-Policy",
-      "default-src 'self'; media-src 'self' blob:; style-src 'self' 'unsafe-inline'");
+      "default-src 'none'; script-src 'unsafe-inline'; "
+      "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:");
   gst_whep_request_respond (req, SOUP_STATUS_OK, "text/html; charset=utf-8",
       text);
   g_free (text);

@@ -48,6 +48,10 @@ GST_DEBUG_CATEGORY_STATIC (whep_sink_debug);
 #define DEFAULT_ADDRESS NULL
 #define DEFAULT_PATH "/whep"
 #define DEFAULT_READY_TIMEOUT 10
+#define DEFAULT_PLAYER TRUE
+
+#define PLAYER_RESOURCE "/org/whepsink/player/index.html"
+#define PLAYER_ENDPOINT_MARK "@WHEP_ENDPOINT@"
 
 /* Seconds a client is told to wait before it tries again. */
 #define RETRY_AFTER "5"
@@ -60,6 +64,7 @@ enum
   PROP_PATH,
   PROP_BOUND_PORT,
   PROP_READY_TIMEOUT,
+  PROP_PLAYER,
 };
 
 /* One viewer, as the sink sees it. */
@@ -94,6 +99,7 @@ struct _GstWhepSink
   gchar *address;
   gchar *path;
   guint ready_timeout;
+  gboolean player;
 
   /* from READY to NULL, protected by lock */
   GstWhepServer *server;
@@ -348,6 +354,10 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
     gst_object_unref (teepad);
   }
   gst_element_sync_state_with_parent (GST_ELEMENT (session));
+  /* The pipeline hands its latency only to elements present when it last
+   * computed it; without it each new rtpsession can't time its packets. */
+  gst_element_post_message (GST_ELEMENT (sink),
+      gst_message_new_latency (GST_OBJECT (sink)));
 
   GST_INFO_OBJECT (sink, "session %s negotiating", id);
   gst_whep_session_negotiate (session, offer);
@@ -525,10 +535,38 @@ endpoint_delete (gpointer user_data, GstWhepRequest * req, const gchar * id)
   gst_whep_request_respond (req, SOUP_STATUS_OK, NULL, NULL);
 }
 
+/* The page compiled into the plugin, told where its endpoint is. */
+static GBytes *
+endpoint_get_player_page (gpointer user_data)
+{
+  GstWhepSink *sink = user_data;
+  GBytes *page;
+  gchar *html, **parts, *endpoint;
+  gboolean player;
+
+  SINK_LOCK (sink);
+  player = sink->player;
+  endpoint = g_markup_escape_text (sink->served_path, -1);
+  SINK_UNLOCK (sink);
+
+  page = player ? g_resources_lookup_data (PLAYER_RESOURCE,
+      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL) : NULL;
+  if (page == NULL) {
+    g_free (endpoint);
+    return NULL;
+  }
+  parts = g_strsplit (g_bytes_get_data (page, NULL), PLAYER_ENDPOINT_MARK, -1);
+  html = g_strjoinv (endpoint, parts);
+  g_strfreev (parts);
+  g_bytes_unref (page);
+  g_free (endpoint);
+  return g_bytes_new_take (html, strlen (html));
+}
+
 static const GstWhepEndpointFuncs endpoint_funcs = {
   endpoint_offer,
   endpoint_delete,
-  NULL,
+  endpoint_get_player_page,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -726,6 +764,9 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     case PROP_READY_TIMEOUT:
       sink->ready_timeout = g_value_get_uint (value);
       break;
+    case PROP_PLAYER:
+      sink->player = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -755,6 +796,9 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_READY_TIMEOUT:
       g_value_set_uint (value, sink->ready_timeout);
+      break;
+    case PROP_PLAYER:
+      g_value_set_boolean (value, sink->player);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -830,6 +874,20 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+  /**
+   * GstWhepSink:player:
+   *
+   * Serve a player page at the parent of #GstWhepSink:path (for `/whep`,
+   * at `/`): open it in a browser to watch the stream.  Turn it off when
+   * the deployment serves its own pages.
+   */
+  g_object_class_install_property (gobject_class, PROP_PLAYER,
+      g_param_spec_boolean ("player", "Player page",
+          "Serve a player page at the parent of the endpoint path",
+          DEFAULT_PLAYER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "WHEP sink",
       "Sink/Network/WebRTC",
@@ -853,6 +911,7 @@ gst_whep_sink_init (GstWhepSink * sink)
   sink->address = g_strdup (DEFAULT_ADDRESS);
   sink->path = g_strdup (DEFAULT_PATH);
   sink->ready_timeout = DEFAULT_READY_TIMEOUT;
+  sink->player = DEFAULT_PLAYER;
 
   sink->media = gst_whep_media_new (GST_BIN (sink), media_ready, sink);
 
