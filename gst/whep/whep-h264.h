@@ -19,7 +19,21 @@ G_BEGIN_DECLS
  *      stream, main offered; main stream, high offered)
  *   3  the same profile
  * and the result is profile_score * 2 + (offered level >= stream level), so
- * that a fitting level only breaks ties.  0 stays 0.  Higher is better. */
+ * that a fitting level only breaks ties.  0 stays 0.  Higher is better.
+ *
+ * Profile and level names are those of gst_codec_utils_h264_get_profile()
+ * and _get_level(), as h264parse puts them into caps.  Details:
+ *  - "contains": constrained-baseline is contained by baseline, extended,
+ *    main and every high profile; baseline only by extended; along
+ *    main < high < high-10 < high-4:2:2 < high-4:4:4 each by the later ones.
+ *  - A constraint-flag variant of the stream's own profile (constrained-high
+ *    or progressive-high for high, high-10-intra for high-10, ...) scores 2:
+ *    browsers announce their High decoder as constrained-high (640c1f), so
+ *    that must beat main and baseline for a high stream, yet 64001f beats it.
+ *  - A NULL or unknown @stream_profile, or an offered profile_idc GStreamer
+ *    does not know, scores 1.
+ *  - Level 1b ranks between 1 and 1.1.  A NULL or unknown level on either
+ *    side does not fit (adds 0). */
 gint whep_h264_profile_fit (const gchar * offered_profile_level_id,
     const gchar * stream_profile, const gchar * stream_level);
 

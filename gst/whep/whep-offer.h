@@ -34,12 +34,15 @@ typedef struct
   WhepMediaKind kind;
   gchar *mid;                   /* a=mid of the offer's m-line, or NULL */
   gboolean accepted;
-  /* when accepted: the offered payload type we send with, and its codec */
+  /* when accepted: the offered payload type we send with, and its codec
+   * (when rejected: payload_type -1, the others NULL / 0) */
   gint payload_type;
   gchar *encoding_name;         /* "H264" or "OPUS" (upper case, as in RTP caps) */
   guint clock_rate;
-  gchar *profile_level_id;      /* H.264: the offered value, copied verbatim (lower case) */
-  /* when rejected: why, one short line for humans */
+  /* H.264: the offered value in lower case; "42000a" (RFC 6184's default)
+   * if the fmtp has none */
+  gchar *profile_level_id;
+  /* when rejected: why, one short line for humans (NULL when accepted) */
   gchar *reject_reason;
 } WhepMLinePlan;
 
@@ -61,15 +64,26 @@ typedef enum
 } WhepOfferError;
 
 /* Parses @sdp_text (as received in a POST body) into a new GstSDPMessage.
+ * @sdp_text needs no NUL terminator: exactly @len bytes are read.
  * Fails with WHEP_OFFER_ERROR_MALFORMED and a one-line message when the text
- * is not an SDP offer a WebRTC peer could have made (no m-line, no ICE
- * credentials, no DTLS fingerprint, a=setup other than actpass, ...). */
+ * is not an SDP offer a WebRTC peer could have made (empty, first line not
+ * "v=0", a NUL byte, no m-line, an audio/video m-line with a port but no ICE
+ * credentials or no DTLS fingerprint, a=setup other than actpass, ...).
+ * m-lines with port 0 and m-lines other than audio/video are not checked. */
 GstSDPMessage *whep_offer_parse (const gchar * sdp_text, gsize len, GError ** error);
 
 /* Decides, m-line by m-line, what to answer: for each kind (video, audio) the
  * first acceptable m-line is accepted with the best offered payload type, every
  * other m-line is rejected with a reason.  Fails with
- * WHEP_OFFER_ERROR_NOTHING_ACCEPTABLE when nothing is accepted. */
+ * WHEP_OFFER_ERROR_NOTHING_ACCEPTABLE when nothing is accepted; the message
+ * then lists each m-line as "<media>: <reason>".
+ *
+ * An m-line's reason is the first that applies of: port 0 in the offer;
+ * not audio/video; the stream has no such track; the offer's direction is
+ * sendonly or inactive (m-line, else session, else sendrecv); another m-line
+ * of its kind was accepted; no usable codec (H.264/90000 with
+ * packetization-mode=1 and a valid profile-level-id, ranked with
+ * whep_h264_profile_fit(), first offered wins ties; opus/48000/2). */
 WhepAnswerPlan *whep_answer_plan_new (const GstSDPMessage * offer,
     const WhepStreamInfo * stream, GError ** error);
 void whep_answer_plan_free (WhepAnswerPlan * plan);
@@ -77,12 +91,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WhepAnswerPlan, whep_answer_plan_free)
 
 /* The exact RTP caps to hand to webrtcbin for an accepted m-line: payload
  * type, codec parameters as offered, and @ssrc, so that webrtcbin's answer
- * matches the offer and carries a=ssrc. */
+ * matches the offer and carries a=ssrc.  NULL (with a critical) for a
+ * rejected m-line. */
 GstCaps *whep_mline_plan_to_caps (const WhepMLinePlan * mline, guint32 ssrc);
 
 /* Rewrites webrtcbin's @answer in place so that it states the plan: rejected
- * m-lines get port 0 (and are dropped from the BUNDLE group).  Returns FALSE
- * if @answer does not have one m-line per planned m-line. */
+ * m-lines get port 0 (and are dropped from the BUNDLE group, by the answer
+ * m-line's a=mid, else the offer's; a group left empty is removed; other
+ * groups are left alone).  Returns FALSE, changing nothing, if @answer does
+ * not have one m-line per planned m-line. */
 gboolean whep_answer_apply_plan (GstSDPMessage * answer, const WhepAnswerPlan * plan);
 
 G_END_DECLS
