@@ -213,7 +213,19 @@ is_audio_or_video (const GstSDPMedia * media)
   return g_strcmp0 (kind, "audio") == 0 || g_strcmp0 (kind, "video") == 0;
 }
 
-/* What a WebRTC peer must put into every m-line it wants to use. */
+/* Port 0 rejects an m-line, unless it is "bundle-only" (RFC 8843 7.2): an
+ * offerer with bundle-policy max-bundle (webrtcbin, and browsers when asked)
+ * gives every m-line but the first port 0 and a=bundle-only, and wants them
+ * all, carried on the first one's transport. */
+static gboolean
+media_is_rejected (const GstSDPMedia * media)
+{
+  return gst_sdp_media_get_port (media) == 0 &&
+      gst_sdp_media_get_attribute_val (media, "bundle-only") == NULL;
+}
+
+/* What a WebRTC peer must put into every m-line it wants to use.  A
+ * bundle-only m-line uses the transport of its group's first m-line. */
 static gboolean
 check_offered_media (const GstSDPMessage * msg, guint idx, GError ** error)
 {
@@ -221,7 +233,7 @@ check_offered_media (const GstSDPMessage * msg, guint idx, GError ** error)
   const gchar *setup;
 
   if (gst_sdp_media_get_port (media) == 0 || !is_audio_or_video (media))
-    return TRUE;
+    return TRUE;            /* rejected, or bundle-only */
 
   if (!has_attribute_value (msg, media, "ice-ufrag")
       || !has_attribute_value (msg, media, "ice-pwd")) {
@@ -532,7 +544,7 @@ plan_mline (const GstSDPMessage * offer, guint idx,
   mline->mid = g_strdup (gst_sdp_media_get_attribute_val (media, "mid"));
   mline->payload_type = -1;
 
-  if (gst_sdp_media_get_port (media) == 0) {
+  if (media_is_rejected (media)) {
     plan_reject (mline, "rejected in the offer (port 0)");
     return mline;
   }

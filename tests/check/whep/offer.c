@@ -935,6 +935,27 @@ GST_START_TEST (test_plan_port_zero)
 
 GST_END_TEST;
 
+/* webrtcbin and browsers with bundle-policy max-bundle offer every m-line
+ * but the first with port 0 and a=bundle-only: those are wanted. */
+GST_START_TEST (test_plan_bundle_only)
+{
+  WhepAnswerPlan *plan = plan_for (SESSION
+      "a=group:BUNDLE 0 1\r\n"
+      VIDEO_H264 ("0", RECVONLY)
+      "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\n" "c=IN IP4 0.0.0.0\r\n"
+      "a=bundle-only\r\n" "a=mid:1\r\n" RECVONLY
+      "a=rtpmap:111 opus/48000/2\r\n", &high_av);
+
+  fail_unless_equals_int (plan->n_accepted, 2);
+  assert_accepted (plan, 0, WHEP_MEDIA_KIND_VIDEO, "0", 102, "H264", 90000,
+      "42e01f");
+  assert_accepted (plan, 1, WHEP_MEDIA_KIND_AUDIO, "1", 111, "OPUS", 48000,
+      NULL);
+  whep_answer_plan_free (plan);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_plan_directions)
 {
   WhepAnswerPlan *plan;
@@ -1444,6 +1465,7 @@ whep_offer_suite (void)
   tcase_add_test (tc_codec, test_plan_chrome_main_without_main_mode_1);
   tcase_add_test (tc_codec, test_plan_ties_go_to_the_first_offered);
   tcase_add_test (tc_codec, test_plan_webrtcbin_offer);
+  tcase_add_test (tc_codec, test_plan_bundle_only);
   tcase_add_test (tc_codec, test_plan_video_only_offer);
   tcase_add_test (tc_codec, test_plan_audio_only_offer);
   tcase_add_test (tc_codec, test_plan_h264_details);
