@@ -1,0 +1,472 @@
+// Real-browser tests of whepsink, driven with playwright-core in Debian's
+// chromium (never a downloaded browser).  Run through run.sh (meson test
+// browser-player), or by hand:
+//
+//   cd tests/browser && npm ci && WHEP_PLUGIN_PATH=$PWD/../../build/ext/whep node play.mjs
+//
+// Cases:
+//   player-page   whepsink's own player page plays the demo stream
+//   player-retry  the page retries a 503 (Retry-After), resolves Location and
+//                 DELETEs a session it drops (a fake endpoint, no GStreamer)
+//   cross-origin  a page on another origin POSTs to the endpoint, plays it and
+//                 DELETEs the session (CORS); WHEP_TEST_CORS=0 skips it
+//
+// Environment:
+//   WHEP_PLUGIN_PATH     directory of the built plugin (default build/ext/whep)
+//   WHEP_SCREENSHOT=1    save docs/player.png from player-page
+//   WHEP_TEST_CORS=0     skip cross-origin
+//   WHEP_CHROMIUM        the browser (default /usr/bin/chromium)
+//   WHEP_GST_LD_PRELOAD  preloaded into gst-launch-1.0 only (the ASan runtime
+//                        when the plugin is built with -Db_sanitize=address)
+//
+// Prints one line per case and then "N passed, N failed[, N skipped]"; exits 1
+// if any case failed.  The pipeline and the browser are always stopped.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const top = path.resolve(here, '..', '..');
+const pluginPath = process.env.WHEP_PLUGIN_PATH || path.join(top, 'build', 'ext', 'whep');
+const chromiumPath = process.env.WHEP_CHROMIUM || '/usr/bin/chromium';
+const PLAY_TIMEOUT_MS = 20000;
+
+const chromiumArgs = [
+  '--headless', '--no-sandbox', '--disable-gpu',
+  '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-quic', '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+// ---------------------------------------------------------------- helpers
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// A GET that resolves to the status code, or null when nothing answers.
+function httpStatus(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+  });
+}
+
+function listen(server) {
+  return new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+  });
+}
+
+// Keeps the last `max` characters of a child's output for error reports.
+function tail(max = 8000) {
+  let text = '';
+  return {
+    add(chunk) { text = (text + chunk).slice(-max); },
+    get text() { return text; },
+  };
+}
+
+const pipelines = new Set();   // running gst-launch-1.0 children
+
+// The demo pipeline of scripts/demo.sh at 640x360, serving on 127.0.0.1:port.
+function startPipeline(port) {
+  const pipeline = [
+    'videotestsrc', 'is-live=true', 'pattern=ball',
+    '!', 'video/x-raw,width=640,height=360,framerate=30/1',
+    '!', 'timeoverlay', 'halignment=left', 'valignment=top',
+    '!', 'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'key-int-max=60', 'bitrate=2000',
+    '!', 'video/x-h264,profile=constrained-baseline', '!', 'mux.',
+    'audiotestsrc', 'is-live=true', 'wave=sine', 'freq=440', 'volume=0.2',
+    '!', 'audioconvert', '!', 'audioresample', '!', 'opusenc', '!', 'mux.',
+    'mpegtsmux', 'name=mux', '!', 'whepsink', `port=${port}`, 'address=127.0.0.1',
+  ];
+  const env = { ...process.env };
+  env.GST_PLUGIN_PATH = pluginPath + (env.GST_PLUGIN_PATH ? ':' + env.GST_PLUGIN_PATH : '');
+  if (env.WHEP_GST_LD_PRELOAD) {
+    env.LD_PRELOAD = env.WHEP_GST_LD_PRELOAD + (env.LD_PRELOAD ? ':' + env.LD_PRELOAD : '');
+    // memory errors abort it; leaks of gst-launch-1.0 itself are not ours
+    env.ASAN_OPTIONS = (env.ASAN_OPTIONS ? env.ASAN_OPTIONS + ':' : '') + 'detect_leaks=0';
+  }
+  const child = spawn('gst-launch-1.0', pipeline, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = tail();
+  child.stdout.on('data', (d) => output.add(d));
+  child.stderr.on('data', (d) => output.add(d));
+  pipelines.add(child);
+  child.exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      pipelines.delete(child);
+      resolve(signal || code);
+    });
+    child.on('error', (err) => {   // could not start it at all
+      pipelines.delete(child);
+      output.add(`cannot start gst-launch-1.0: ${err.message}\n`);
+      resolve(err.code);
+    });
+  });
+  child.output = output;
+  return child;
+}
+
+async function stopPipeline(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null)
+    return;
+  child.kill('SIGINT');   // gst-launch-1.0 stops the pipeline and exits
+  const stopped = await Promise.race([child.exited.then(() => true), sleep(5000).then(() => false)]);
+  if (!stopped) {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+}
+
+// Waits until whepsink answers HTTP on `port`; fails if gst-launch-1.0 exits.
+// (The caller reports the pipeline's output.)
+async function waitForServer(child, port, ms = 15000) {
+  const deadline = Date.now() + ms;
+  let exited = null;
+  child.exited.then((how) => { exited = how; });
+  while (Date.now() < deadline) {
+    if (exited !== null)
+      throw new Error(`gst-launch-1.0 exited (${exited}) before serving`);
+    if (await httpStatus(`http://127.0.0.1:${port}/`) !== null)
+      return;
+    await sleep(200);
+  }
+  throw new Error(`whepsink did not answer on port ${port} within ${ms / 1000} s`);
+}
+
+// Collects what a page logs, and fails on its uncaught exceptions.
+function watchPage(page) {
+  const log = [];
+  const errors = [];
+  page.on('console', (msg) => log.push(`console.${msg.type()}: ${msg.text()}`));
+  page.on('pageerror', (err) => errors.push(err.message));
+  return {
+    log, errors,
+    check() {
+      if (errors.length)
+        throw new Error(`uncaught exception in the page: ${errors.join('; ')}`);
+    },
+    get text() { return log.concat(errors.map((e) => `pageerror: ${e}`)).join('\n'); },
+  };
+}
+
+// What the page plays, seen from inside: the <video> and the inbound RTP.
+// The RTCPeerConnection is window.whepPlayer.pc on the player page, else
+// window.pc.
+function observe(page) {
+  return page.evaluate(async () => {
+    const video = document.querySelector('video');
+    const pc = window.whepPlayer ? window.whepPlayer.pc : window.pc;
+    const seen = {
+      videoWidth: video.videoWidth, videoHeight: video.videoHeight,
+      currentTime: video.currentTime, readyState: video.readyState,
+      connectionState: pc ? pc.connectionState : 'no RTCPeerConnection',
+      framesDecoded: 0, totalSamplesReceived: 0,
+      state: window.whepPlayer ? window.whepPlayer.state : undefined,
+      status: document.getElementById('status')?.textContent,
+    };
+    if (pc) {
+      (await pc.getStats()).forEach((r) => {
+        if (r.type !== 'inbound-rtp')
+          return;
+        if (r.kind === 'video')
+          seen.framesDecoded = r.framesDecoded || 0;
+        else if (r.kind === 'audio')
+          seen.totalSamplesReceived = r.totalSamplesReceived || 0;
+      });
+    }
+    return seen;
+  });
+}
+
+// Polls until the page plays 640x360 video that advances by more than 1 s,
+// with decoded frames and received audio.
+async function expectPlaying(page, watch, ms = PLAY_TIMEOUT_MS) {
+  const deadline = Date.now() + ms;
+  let first = null;
+  let seen = null;
+  while (Date.now() < deadline) {
+    watch.check();
+    seen = await observe(page);
+    if (first === null && seen.readyState >= 2)
+      first = seen.currentTime;
+    const checks = {
+      'video is 640x360': seen.videoWidth === 640 && seen.videoHeight === 360,
+      'currentTime advanced by more than 1 s': first !== null && seen.currentTime - first > 1,
+      'more than 10 video frames decoded': seen.framesDecoded > 10,
+      'audio samples received': seen.totalSamplesReceived > 0,
+    };
+    const failing = Object.keys(checks).filter((k) => !checks[k]);
+    if (failing.length === 0)
+      return seen;
+    seen.failing = failing;
+    await sleep(250);
+  }
+  throw new Error(`not playing within ${ms / 1000} s: ${seen.failing.join(', ')}\n` +
+                  `last seen: ${JSON.stringify(seen)}`);
+}
+
+// ---------------------------------------------------------------- cases
+
+async function playerPage(browser) {
+  const port = await freePort();
+  const pipeline = startPipeline(port);
+  let context = null;
+  let watch = null;
+  try {
+    await waitForServer(pipeline, port);
+    context = await browser.newContext({ viewport: { width: 960, height: 540 } });
+    const page = await context.newPage();
+    watch = watchPage(page);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const seen = await expectPlaying(page, watch);
+    const state = await page.evaluate(() => window.whepPlayer.state);
+    if (state !== 'playing')
+      throw new Error(`window.whepPlayer.state is '${state}' while the video plays`);
+    if (process.env.WHEP_SCREENSHOT === '1') {
+      const file = path.join(top, 'docs', 'player.png');
+      await page.screenshot({ path: file });
+      console.log(`# screenshot: ${file}`);
+    }
+    return `${seen.framesDecoded} frames, ${seen.totalSamplesReceived} audio samples`;
+  } catch (err) {
+    err.message += `\n--- page\n${watch ? watch.text : ''}\n--- gst-launch-1.0\n${pipeline.output.text}`;
+    throw err;
+  } finally {
+    if (context)
+      await context.close().catch(() => {});
+    await stopPipeline(pipeline);
+  }
+}
+
+async function playerRetry(browser) {
+  const pageFile = path.join(pluginPath, 'player', 'whep-player.html');
+  let html;
+  try {
+    html = await readFile(pageFile, 'utf8');
+  } catch {
+    return { skip: `no built player page at ${pageFile}` };
+  }
+  html = html.split('@WHEP_ENDPOINT@').join('/whep');
+
+  // A fake endpoint: the first POST gets 503 with Retry-After, the second a
+  // 201 with a relative Location and an answer the browser must reject;
+  // dropping that session must DELETE the Location.
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      requests.push({ method: req.method, url: req.url, type: req.headers['content-type'], body });
+      const posts = requests.filter((r) => r.method === 'POST').length;
+      if (req.method === 'GET' && req.url === '/') {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html);
+      } else if (req.method === 'POST' && req.url === '/whep' && posts === 1) {
+        res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' }).end('stream not ready\n');
+      } else if (req.method === 'POST' && req.url === '/whep') {
+        res.writeHead(201, { 'Content-Type': 'application/sdp', Location: 'whep/session-1' }).end('not an answer\n');
+      } else if (req.method === 'DELETE') {
+        res.writeHead(200).end();
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+  });
+  const port = await listen(server);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const watch = watchPage(page);
+    await page.goto(`http://127.0.0.1:${port}/`);
+
+    const deadline = Date.now() + 15000;
+    const deleted = () => requests.some((r) => r.method === 'DELETE' && r.url === '/whep/session-1');
+    let sawRetrying503 = false;
+    while (Date.now() < deadline && !(sawRetrying503 && deleted())) {
+      watch.check();
+      const { state, status } = await page.evaluate(() => ({
+        state: window.whepPlayer.state,
+        status: document.getElementById('status').textContent,
+      }));
+      if (state === 'retrying' && /503/.test(status))
+        sawRetrying503 = true;
+      await sleep(100);
+    }
+    const what = `requests: ${requests.map((r) => `${r.method} ${r.url}`).join(', ')}\n${watch.text}`;
+    if (!sawRetrying503)
+      throw new Error(`the page never showed 'retrying' with the 503; ${what}`);
+    if (!deleted())
+      throw new Error(`the dropped session /whep/session-1 was not DELETEd; ${what}`);
+
+    const offer = requests.find((r) => r.method === 'POST');
+    if (offer.type !== 'application/sdp')
+      throw new Error(`offer sent as '${offer.type}', not application/sdp`);
+    const media = offer.body.split(/\r?\n/).filter((l) => l.startsWith('m=')).map((l) => l.split(' ')[0]);
+    if (media.join(' ') !== 'm=video m=audio')
+      throw new Error(`offer has m-lines '${media.join(' ')}', not 'm=video m=audio'`);
+    if ((offer.body.match(/^a=recvonly/gm) || []).length !== 2)
+      throw new Error('offer does not make both m-lines recvonly');
+    if (!/^a=candidate:/m.test(offer.body))
+      throw new Error('offer carries no ICE candidate: it was sent before gathering');
+    return `${requests.filter((r) => r.method === 'POST').length} POSTs`;
+  } finally {
+    await context.close().catch(() => {});
+    server.close();
+  }
+}
+
+// A page of another origin (another port of a node server) that speaks WHEP
+// to whepsink by itself: plain fetch() and an RTCPeerConnection.
+const crossOriginPage = `<!DOCTYPE html>
+<html><body style="margin:0;background:#000">
+<video playsinline autoplay muted></video>
+<script>
+window.result = { steps: [] };
+(async () => {
+  const endpoint = new URLSearchParams(location.search).get('endpoint');
+  const pc = new RTCPeerConnection();
+  window.pc = pc;
+  const stream = new MediaStream();
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  pc.ontrack = (e) => {
+    stream.addTrack(e.track);
+    document.querySelector('video').srcObject = stream;
+  };
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+    setTimeout(resolve, 2000);
+  });
+  const res = await fetch(endpoint, {
+    method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp,
+  });
+  window.result.status = res.status;
+  window.result.location = res.headers.get('Location');
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  window.result.steps.push('answered');
+})().catch((e) => { window.result.error = String(e); });
+window.hangUp = async () => {
+  const url = new URL(window.result.location, new URLSearchParams(location.search).get('endpoint'));
+  const res = await fetch(url, { method: 'DELETE' });
+  return res.status;
+};
+</script></body></html>`;
+
+async function crossOrigin(browser) {
+  if (process.env.WHEP_TEST_CORS === '0')
+    return { skip: 'WHEP_TEST_CORS=0' };
+  const port = await freePort();
+  const pipeline = startPipeline(port);
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(crossOriginPage);
+  });
+  let context = null;
+  let watch = null;
+  try {
+    const pagePort = await listen(server);
+    await waitForServer(pipeline, port);
+    context = await browser.newContext();
+    const page = await context.newPage();
+    watch = watchPage(page);
+    const endpoint = `http://127.0.0.1:${port}/whep`;
+    // localhost vs 127.0.0.1 and another port: another origin on both counts
+    await page.goto(`http://localhost:${pagePort}/?endpoint=${encodeURIComponent(endpoint)}`);
+    await page.waitForFunction(() => window.result.error || window.result.steps.includes('answered'),
+                               null, { timeout: 10000 })
+      .catch(() => {});
+    const result = await page.evaluate(() => window.result);
+    if (result.error || result.status !== 201)
+      throw new Error(`cross-origin POST: ${JSON.stringify(result)}`);
+    if (!result.location)
+      throw new Error('the Location header is not readable cross-origin (Access-Control-Expose-Headers)');
+    const seen = await expectPlaying(page, watch);
+    const deleteStatus = await page.evaluate(() => window.hangUp());
+    if (deleteStatus < 200 || deleteStatus > 299)
+      throw new Error(`cross-origin DELETE answered ${deleteStatus}`);
+    return `${seen.framesDecoded} frames`;
+  } catch (err) {
+    err.message += `\n--- page\n${watch ? watch.text : ''}\n--- gst-launch-1.0\n${pipeline.output.text}`;
+    throw err;
+  } finally {
+    if (context)
+      await context.close().catch(() => {});
+    server.close();
+    await stopPipeline(pipeline);
+  }
+}
+
+// ---------------------------------------------------------------- runner
+
+const cases = [
+  ['player-page', playerPage],
+  ['player-retry', playerRetry],
+  ['cross-origin', crossOrigin],
+];
+
+let browser = null;
+async function shutdown() {
+  for (const child of pipelines)
+    child.kill('SIGKILL');
+  if (browser)
+    await browser.close().catch(() => {});
+  browser = null;
+}
+// meson test ends a test that runs too long with SIGTERM: stop what we started.
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    console.log(`# ${signal}: stopping`);
+    shutdown().finally(() => process.exit(1));
+  });
+}
+
+let passed = 0, failed = 0, skipped = 0;
+try {
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  console.log(`# chromium ${browser.version()}, node ${process.version}, plugin from ${pluginPath}`);
+  for (const [name, run] of cases) {
+    const started = Date.now();
+    try {
+      const result = await run(browser);
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      if (result && result.skip) {
+        skipped++;
+        console.log(`skip - ${name}: ${result.skip}`);
+      } else {
+        passed++;
+        console.log(`ok - ${name} (${secs} s${result ? ', ' + result : ''})`);
+      }
+    } catch (err) {
+      failed++;
+      console.log(`FAIL - ${name}: ${err.stack || err}`);
+    }
+  }
+} catch (err) {
+  failed++;
+  console.log(`FAIL - cannot start ${chromiumPath}: ${err.message}`);
+} finally {
+  await shutdown();
+}
+console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));
+process.exit(failed ? 1 : 0);
