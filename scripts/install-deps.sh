@@ -40,10 +40,11 @@ runtime_pkgs=(
   gstreamer1.0-nice gstreamer1.0-libav fonts-dejavu-core
 )
 
-# To test: a real browser and the node runtime that drives it (see
-# tests/browser), and the AddressSanitizer/UBSan runtimes for
+# To test: a real browser and the node runtime that drives it, iproute2 to
+# give the browser test a network namespace of its own (tests/browser/run.sh),
+# ca-certificates for npm, and the AddressSanitizer/UBSan runtimes for
 # `scripts/test.sh --sanitize`.
-test_pkgs=(chromium ca-certificates libasan8 libubsan1)
+test_pkgs=(chromium iproute2 ca-certificates libasan8 libubsan1)
 
 wanted=("${build_pkgs[@]}" "${runtime_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then
