@@ -21,6 +21,27 @@
   "audiotestsrc is-live=true ! audioconvert ! audioresample ! opusenc ! mux. " \
   "mpegtsmux name=mux ! whepsink name=whep port=0"
 
+/* Hand-made offers: valid in form, so only what they lack is wrong. */
+#define OFFER_HEAD \
+  "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" \
+  "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" \
+  "a=fingerprint:sha-256 99:37:2C:B1:CA:32:6D:0C:54:A5:DA:D3:E5:EA:65:85:" \
+  "3F:17:08:19:D0:67:83:6A:EB:17:0E:00:19:09:BC:4E\r\n"
+
+static const gchar valid_offer[] = OFFER_HEAD "a=setup:actpass\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\n"
+    "a=rtpmap:102 H264/90000\r\n"
+    "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n";
+
+static const gchar vp8_offer[] = OFFER_HEAD "a=setup:actpass\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n";
+
+static const gchar answer_not_offer[] = OFFER_HEAD "a=setup:passive\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=mid:0\r\na=sendonly\r\na=rtpmap:102 H264/90000\r\n";
+
 typedef struct
 {
   GstElement *pipeline;
@@ -261,12 +282,200 @@ GST_START_TEST (test_two_viewers_and_delete)
 
 GST_END_TEST;
 
+/* Chromium offers H.264 in many variants: the stream's fit is chosen. */
+GST_START_TEST (test_browser_like_h264_offer)
+{
+  static const gchar *const variants[] = { "96:42001f:0", "97:42001f:1",
+    "98:42e01f:0", "99:42e01f:1", "100:4d001f:1", "101:640c1f:1",
+    "102:64001f:1", NULL
+  };
+  WhepTestClientConfig config = { TRUE, TRUE, TRUE, variants };
+  Server *s = server_start (AV_PIPELINE);
+  WhepTestClient *client = whep_test_client_new (s->endpoint, &config);
+
+  fail_unless_equals_int (whep_test_client_connect (client, NULL), 201);
+  /* x264enc's ultrafast preset makes Constrained Baseline: the offered
+   * 42e01f with packetization-mode=1 is the one answered, and only it */
+  fail_unless (strstr (whep_test_client_get_answer (client),
+          "a=rtpmap:99 H264/90000") != NULL);
+  fail_unless (strstr (whep_test_client_get_answer (client),
+          "a=rtpmap:102 ") == NULL);
+  fail_unless (strstr (whep_test_client_get_answer (client),
+          "a=rtpmap:98 ") == NULL);
+  assert_plays (client);
+  whep_test_client_free (client);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_video_only_viewer)
+{
+  Server *s = server_start (AV_PIPELINE);
+  WhepTestClient *client = viewer_connect (s, TRUE, FALSE);
+  gint w, h;
+
+  fail_unless (strstr (whep_test_client_get_answer (client), "m=audio")
+      == NULL);
+  fail_unless (whep_test_client_wait_frames (client, 15, 0, 15000));
+  whep_test_client_get_video_size (client, &w, &h);
+  fail_unless_equals_int (w, WIDTH);
+  whep_test_client_free (client);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+/* A viewer may come before the stream: its POST is answered once the
+ * tracks are known, and it plays. */
+typedef struct
+{
+  Server *server;
+  WhepTestClient *client;
+  guint status;
+} EarlyViewer;
+
+static gpointer
+early_viewer_thread (gpointer data)
+{
+  EarlyViewer *ev = data;
+  WhepTestClientConfig config = { TRUE, TRUE, TRUE, NULL };
+
+  ev->client = whep_test_client_new (ev->server->endpoint, &config);
+  ev->status = whep_test_client_connect (ev->client, NULL);
+  return NULL;
+}
+
+GST_START_TEST (test_viewer_before_stream)
+{
+  Server *s = g_new0 (Server, 1);
+  EarlyViewer ev = { s };
+  GThread *thread;
+  guint port;
+
+  s->pipeline = gst_parse_launch (AV_PIPELINE, NULL);
+  s->whep = gst_bin_get_by_name (GST_BIN (s->pipeline), "whep");
+  /* READY: the HTTP server runs, no data flows */
+  fail_unless_equals_int (gst_element_set_state (s->pipeline,
+          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  g_object_get (s->whep, "bound-port", &port, NULL);
+  s->base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  s->endpoint = g_strdup_printf ("%s/whep", s->base);
+
+  thread = g_thread_new ("early-viewer", early_viewer_thread, &ev);
+  g_usleep (1500 * 1000);
+  fail_unless_equals_int (ev.status, 0);        /* still waiting */
+  gst_element_set_state (s->pipeline, GST_STATE_PLAYING);
+  g_thread_join (thread);
+
+  fail_unless_equals_int (ev.status, 201);
+  assert_plays (ev.client);
+  whep_test_client_free (ev.client);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_viewer_waits_at_most_ready_timeout)
+{
+  GstElement *sink = gst_element_factory_make ("whepsink", NULL);
+  gchar *url, *body = NULL, *retry = NULL;
+  guint port, status;
+  gint64 start;
+
+  g_object_set (sink, "port", 0, "ready-timeout", 1, NULL);
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (sink, "bound-port", &port, NULL);
+  url = g_strdup_printf ("http://127.0.0.1:%u/whep", port);
+
+  start = g_get_monotonic_time ();
+  status = whep_test_http ("POST", url, "application/sdp", valid_offer,
+      strlen (valid_offer), &body, "Retry-After", &retry);
+  fail_unless_equals_int (status, 503);
+  fail_unless (g_get_monotonic_time () - start >= 900 * 1000);
+  fail_unless (retry != NULL);
+  fail_unless (strstr (body, "did not start") != NULL, "%s", body);
+
+  g_free (body);
+  g_free (retry);
+  g_free (url);
+  gst_element_set_state (sink, GST_STATE_NULL);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+/* Every bad request gets its 4xx and a one-line reason; the viewer that
+ * plays meanwhile goes on undisturbed. */
+GST_START_TEST (test_bad_requests_leave_viewer_playing)
+{
+  Server *s = server_start (AV_PIPELINE);
+  WhepTestClient *client = viewer_connect (s, TRUE, TRUE);
+  gchar *big = g_strnfill (65 * 1024, 'a');
+  gchar *url;
+  guint i, before;
+  struct
+  {
+    const gchar *method, *path, *ctype, *body;
+    guint status;
+    const gchar *reason;
+  } cases[] = {
+    { "GET", "/whep", NULL, NULL, 405, "not allowed" },
+    { "PUT", "/whep", "application/sdp", "v=0", 405, "not allowed" },
+    { "POST", "/whep", "text/plain", valid_offer, 415, "application/sdp" },
+    { "POST", "/whep", NULL, valid_offer, 415, "application/sdp" },
+    { "POST", "/whep", "application/sdp", "", 400, "no SDP" },
+    { "POST", "/whep", "application/sdp", "hello", 400, "v=0" },
+    { "POST", "/whep", "application/sdp", answer_not_offer, 400, "offer" },
+    { "POST", "/whep", "application/sdp", vp8_offer, 406, "H.264" },
+    { "POST", "/whep", "application/sdp", big, 413, "64 KiB" },
+    { "DELETE", "/whep/0123456789abcdef0123456789abcdef", NULL, NULL, 404,
+        "no such session" },
+    { "DELETE", "/whep/not-a-session", NULL, NULL, 404, "no such session" },
+    { "PATCH", "/whep/0123", "application/sdp", "x", 405, "not allowed" },
+    { "GET", "/nowhere", NULL, NULL, 404, "no such resource" },
+  };
+
+  assert_plays (client);
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *body = NULL, *ctype = NULL;
+    guint status;
+
+    url = g_strconcat (s->base, cases[i].path, NULL);
+    status = whep_test_http (cases[i].method, url, cases[i].ctype,
+        cases[i].body, cases[i].body ? strlen (cases[i].body) : 0, &body,
+        "Content-Type", &ctype);
+    fail_unless_equals_int (status, cases[i].status);
+    fail_unless (body && strstr (body, cases[i].reason),
+        "%s %s: body '%s' lacks '%s'", cases[i].method, cases[i].path, body,
+        cases[i].reason);
+    /* one short line */
+    fail_unless (strchr (body, '\n') == body + strlen (body) - 1, "%s", body);
+    fail_unless (g_str_has_prefix (ctype, "text/plain"));
+    g_free (body);
+    g_free (ctype);
+    g_free (url);
+  }
+
+  before = whep_test_client_get_video_frames (client);
+  fail_unless (whep_test_client_wait_frames (client, before + 15, 0, 10000));
+  fail_unless_equals_int (count_sessions (s), 1);
+  g_free (big);
+  whep_test_client_free (client);
+  server_stop (s);
+}
+
+GST_END_TEST;
+
 static Suite *
 whepsink_suite (void)
 {
   Suite *s = suite_create ("whepsink");
   TCase *tc_element = tcase_create ("element");
   TCase *tc_play = tcase_create ("play");
+  TCase *tc_wait = tcase_create ("wait-for-stream");
+  TCase *tc_errors = tcase_create ("errors");
 
   suite_add_tcase (s, tc_element);
   tcase_add_test (tc_element, test_properties);
@@ -277,6 +486,17 @@ whepsink_suite (void)
   tcase_set_timeout (tc_play, 60);
   tcase_add_test (tc_play, test_viewer_plays_video_and_audio);
   tcase_add_test (tc_play, test_two_viewers_and_delete);
+  tcase_add_test (tc_play, test_browser_like_h264_offer);
+  tcase_add_test (tc_play, test_video_only_viewer);
+
+  suite_add_tcase (s, tc_wait);
+  tcase_set_timeout (tc_wait, 60);
+  tcase_add_test (tc_wait, test_viewer_before_stream);
+  tcase_add_test (tc_wait, test_viewer_waits_at_most_ready_timeout);
+
+  suite_add_tcase (s, tc_errors);
+  tcase_set_timeout (tc_errors, 60);
+  tcase_add_test (tc_errors, test_bad_requests_leave_viewer_playing);
   return s;
 }
 
