@@ -10,6 +10,7 @@
 #include "gstwhepmedia.h"
 
 #include <gst/mpegts/mpegts.h>
+#include <gst/video/video.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (whep_media_debug);
@@ -17,6 +18,10 @@ GST_DEBUG_CATEGORY_STATIC (whep_media_debug);
 
 /* Enough to ride out a burst; a file source fills it and then waits. */
 #define TRACK_QUEUE_TIME (1 * GST_SECOND)
+
+/* Viewers' keyframe requests (their PLI and FIR, and one when each joins)
+ * reach upstream at most this often: one keyframe serves them all. */
+#define KEYFRAME_REQUEST_INTERVAL (500 * GST_MSECOND)
 
 /* 'Opus' in a registration descriptor marks an Opus private PES stream */
 #define REGISTRATION_OPUS 0x4f707573
@@ -28,6 +33,8 @@ typedef struct
   GstElement *queue;
   GstElement *tee;
   /* protected by the media lock */
+  GstPad *linked_pad;           /* the demuxer pad that feeds this track */
+  GstPad *spare_pad;            /* a newer pad of the same kind, for a swap */
   gboolean in_pmt;
   GstCaps *caps;                /* what the parser produced */
   const gchar *profile;         /* interned, H.264 only */
@@ -44,6 +51,9 @@ struct _GstWhepMedia
 
   GMutex lock;
   /* protected by lock */
+  GstClockTime last_keyframe_request;   /* monotonic */
+  gint wanted_program;          /* -1: the first in the PAT */
+  gint program;                 /* the one followed, -1 until the PAT */
   gboolean pmt_seen;
   gboolean ready;
   Track tracks[2];              /* video, audio */
@@ -134,48 +144,134 @@ track_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static void
-demux_pad_added (GstElement * demux, GstPad * pad, GstWhepMedia * media)
+static Track *
+track_of_pad (GstWhepMedia * media, GstPad * pad)
 {
   GstCaps *caps = gst_pad_get_current_caps (pad);
-  GstPad *sinkpad;
   Track *track;
-  GstPadLinkReturn ret;
 
   if (caps == NULL)
     caps = gst_pad_query_caps (pad, NULL);
   track = gst_caps_is_empty (caps) ? NULL : track_for_caps (media, caps);
-  if (track == NULL) {
+  if (track == NULL)
     GST_INFO_OBJECT (media->bin, "ignoring stream %s with caps %"
         GST_PTR_FORMAT, GST_PAD_NAME (pad), caps);
-    gst_caps_unref (caps);
-    return;
-  }
   gst_caps_unref (caps);
+  return track;
+}
 
-  /* tsdemux may add pads in any order and more than once while it learns
-   * the stream: link each track's first pad, whenever it comes. */
-  sinkpad = gst_element_get_static_pad (track->queue, "sink");
-  if (gst_pad_is_linked (sinkpad)) {
-    GST_INFO_OBJECT (media->bin, "track for %s already linked, ignoring %s",
-        track->caps_name, GST_PAD_NAME (pad));
-    gst_object_unref (sinkpad);
-    return;
+/* Feeds @track from @pad (or from nothing). */
+static void
+track_link (GstWhepMedia * media, Track * track, GstPad * pad)
+{
+  GstPad *sinkpad = gst_element_get_static_pad (track->queue, "sink");
+  GstPad *old = gst_pad_get_peer (sinkpad);
+  GstPadLinkReturn ret;
+
+  if (old) {
+    gst_pad_unlink (old, sinkpad);
+    gst_object_unref (old);
   }
-  ret = gst_pad_link (pad, sinkpad);
+  if (pad) {
+    ret = gst_pad_link (pad, sinkpad);
+    if (GST_PAD_LINK_FAILED (ret))
+      GST_ELEMENT_WARNING (media->bin, CORE, PAD, (NULL),
+          ("could not link %s: %s", GST_PAD_NAME (pad),
+              gst_pad_link_get_name (ret)));
+    else
+      GST_INFO_OBJECT (media->bin, "%s feeds the %s track", GST_PAD_NAME (pad),
+          track->caps_name);
+  }
   gst_object_unref (sinkpad);
-  if (GST_PAD_LINK_FAILED (ret))
-    GST_ELEMENT_WARNING (media->bin, CORE, PAD, (NULL),
-        ("could not link %s: %s", GST_PAD_NAME (pad),
-            gst_pad_link_get_name (ret)));
-  else
-    GST_INFO_OBJECT (media->bin, "linked %s", GST_PAD_NAME (pad));
+}
+
+/* tsdemux may add pads in any order and more than once while it learns the
+ * stream, and on a new PMT it adds the new streams' pads before it removes
+ * the old ones.  Each track links the first pad of its kind; a later one is
+ * kept as the spare that takes over when the linked pad goes. */
+static void
+demux_pad_added (GstElement * demux, GstPad * pad, GstWhepMedia * media)
+{
+  Track *track = track_of_pad (media, pad);
+  gboolean link_now = FALSE;
+
+  if (track == NULL)
+    return;
+
+  g_mutex_lock (&media->lock);
+  if (track->linked_pad == NULL) {
+    track->linked_pad = gst_object_ref (pad);
+    link_now = TRUE;
+  } else {
+    GST_INFO_OBJECT (media->bin, "keeping %s for when %s goes",
+        GST_PAD_NAME (pad), GST_PAD_NAME (track->linked_pad));
+    gst_object_replace ((GstObject **) & track->spare_pad, GST_OBJECT (pad));
+  }
+  g_mutex_unlock (&media->lock);
+
+  if (link_now)
+    track_link (media, track, pad);
 }
 
 static void
 demux_pad_removed (GstElement * demux, GstPad * pad, GstWhepMedia * media)
 {
+  GstPad *successor = NULL;
+  Track *track = NULL;
+  guint i;
+
+  g_mutex_lock (&media->lock);
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
+    Track *t = &media->tracks[i];
+
+    if (t->spare_pad == pad)
+      gst_clear_object (&t->spare_pad);
+    if (t->linked_pad == pad) {
+      track = t;
+      gst_clear_object (&t->linked_pad);
+      t->linked_pad = g_steal_pointer (&t->spare_pad);
+      if (t->linked_pad)
+        successor = gst_object_ref (t->linked_pad);
+    }
+  }
+  g_mutex_unlock (&media->lock);
+
   GST_INFO_OBJECT (media->bin, "stream %s removed", GST_PAD_NAME (pad));
+  if (track)
+    track_link (media, track, successor);
+  gst_clear_object (&successor);
+}
+
+/* A keyframe request from a viewer goes straight to whoever feeds the bin
+ * (an encoder in the same pipeline makes one at once): tsdemux would not
+ * pass it on.  Requests closer together than KEYFRAME_REQUEST_INTERVAL are
+ * one request. */
+static GstPadProbeReturn
+track_upstream_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepMedia *media = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstClockTime now = g_get_monotonic_time () * GST_USECOND;
+  gboolean forward;
+  GstPad *sinkpad;
+
+  if (!gst_video_event_is_force_key_unit (event))
+    return GST_PAD_PROBE_OK;
+
+  g_mutex_lock (&media->lock);
+  forward = !GST_CLOCK_TIME_IS_VALID (media->last_keyframe_request) ||
+      now - media->last_keyframe_request >= KEYFRAME_REQUEST_INTERVAL;
+  if (forward)
+    media->last_keyframe_request = now;
+  g_mutex_unlock (&media->lock);
+
+  if (forward) {
+    GST_DEBUG_OBJECT (media->bin, "asking upstream for a keyframe");
+    sinkpad = gst_element_get_static_pad (media->demux, "sink");
+    gst_pad_push_event (sinkpad, gst_event_ref (event));
+    gst_object_unref (sinkpad);
+  }
+  return GST_PAD_PROBE_DROP;
 }
 
 static GstElement *
@@ -236,6 +332,9 @@ track_build (GstWhepMedia * media, Track * track, const gchar * parser_name,
   pad = gst_element_get_static_pad (track->tee, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       track_caps_probe, media, NULL);
+  if (track->kind == WHEP_MEDIA_KIND_VIDEO)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+        track_upstream_probe, media, NULL);
   gst_object_unref (pad);
 }
 
@@ -253,6 +352,9 @@ gst_whep_media_new (GstBin * bin, GstWhepMediaReadyFunc ready_func,
   media->ready_func = ready_func;
   media->user_data = user_data;
   g_mutex_init (&media->lock);
+  media->last_keyframe_request = GST_CLOCK_TIME_NONE;
+  media->wanted_program = -1;
+  media->program = -1;
   media->tracks[0].kind = WHEP_MEDIA_KIND_VIDEO;
   media->tracks[0].caps_name = "video/x-h264";
   media->tracks[1].kind = WHEP_MEDIA_KIND_AUDIO;
@@ -315,25 +417,38 @@ pmt_stream_is_opus (const GstMpegtsPMTStream * stream)
   return FALSE;
 }
 
-gboolean
-gst_whep_media_handle_message (GstWhepMedia * media, GstMessage * message)
+/* Which program to follow: the one asked for, else the first in the PAT,
+ * as tsdemux does. */
+static void
+media_handle_pat (GstWhepMedia * media, GstMpegtsSection * section)
 {
-  GstMpegtsSection *section;
-  const GstMpegtsPMT *pmt;
-  gboolean has_video = FALSE, has_audio = FALSE;
+  GPtrArray *pat = gst_mpegts_section_get_pat (section);
   guint i;
 
-  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ELEMENT ||
-      GST_MESSAGE_SRC (message) != GST_OBJECT_CAST (media->demux))
-    return FALSE;
-  section = gst_message_parse_mpegts_section (message);
-  if (section == NULL)
-    return FALSE;
-  if (GST_MPEGTS_SECTION_TYPE (section) != GST_MPEGTS_SECTION_PMT ||
-      (pmt = gst_mpegts_section_get_pmt (section)) == NULL) {
-    gst_mpegts_section_unref (section);
-    return FALSE;
+  if (pat == NULL)
+    return;
+  g_mutex_lock (&media->lock);
+  if (media->wanted_program < 0) {
+    for (i = 0; i < pat->len; i++) {
+      GstMpegtsPatProgram *p = g_ptr_array_index (pat, i);
+
+      if (p->program_number != 0) {     /* 0 is the network PID */
+        media->program = p->program_number;
+        break;
+      }
+    }
+  } else {
+    media->program = media->wanted_program;
   }
+  g_mutex_unlock (&media->lock);
+  g_ptr_array_unref (pat);
+}
+
+static void
+media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
+{
+  gboolean has_video = FALSE, has_audio = FALSE, changed;
+  guint i;
 
   for (i = 0; i < pmt->streams->len; i++) {
     const GstMpegtsPMTStream *stream = g_ptr_array_index (pmt->streams, i);
@@ -345,21 +460,77 @@ gst_whep_media_handle_message (GstWhepMedia * media, GstMessage * message)
   }
 
   g_mutex_lock (&media->lock);
-  /* The first PMT decides; later ones (repeats) only matter once stream
-   * changes are followed. */
-  if (!media->pmt_seen) {
-    media->pmt_seen = TRUE;
-    media->tracks[0].in_pmt = has_video;
-    media->tracks[1].in_pmt = has_audio;
+  if ((gint) pmt->program_number != media->program) {
+    g_mutex_unlock (&media->lock);
+    return;
+  }
+  changed = !media->pmt_seen || media->tracks[0].in_pmt != has_video ||
+      media->tracks[1].in_pmt != has_audio;
+  if (changed) {
     GST_INFO_OBJECT (media->bin, "PMT of program %u: video %s, audio %s",
         pmt->program_number, has_video ? "H.264" : "none",
         has_audio ? "Opus" : "none");
+    media->pmt_seen = TRUE;
+    media->tracks[0].in_pmt = has_video;
+    media->tracks[1].in_pmt = has_audio;
+    /* new viewers wait until every listed track has caps again */
+    media->ready = FALSE;
   }
   g_mutex_unlock (&media->lock);
+}
+
+gboolean
+gst_whep_media_handle_message (GstWhepMedia * media, GstMessage * message)
+{
+  GstMpegtsSection *section;
+  const GstMpegtsPMT *pmt;
+  gboolean handled = FALSE;
+
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ELEMENT ||
+      GST_MESSAGE_SRC (message) != GST_OBJECT_CAST (media->demux))
+    return FALSE;
+  section = gst_message_parse_mpegts_section (message);
+  if (section == NULL)
+    return FALSE;
+
+  switch (GST_MPEGTS_SECTION_TYPE (section)) {
+    case GST_MPEGTS_SECTION_PAT:
+      media_handle_pat (media, section);
+      handled = TRUE;
+      break;
+    case GST_MPEGTS_SECTION_PMT:
+      if ((pmt = gst_mpegts_section_get_pmt (section))) {
+        media_handle_pmt (media, pmt);
+        handled = TRUE;
+      }
+      break;
+    default:
+      break;
+  }
   gst_mpegts_section_unref (section);
 
-  media_update_ready (media);
-  return TRUE;
+  if (handled)
+    media_update_ready (media);
+  return handled;
+}
+
+void
+gst_whep_media_set_program (GstWhepMedia * media, gint program_number)
+{
+  g_mutex_lock (&media->lock);
+  media->wanted_program = program_number;
+  g_mutex_unlock (&media->lock);
+  if (media->demux)
+    g_object_set (media->demux, "program-number", program_number, NULL);
+}
+
+void
+gst_whep_media_stream_ended (GstWhepMedia * media)
+{
+  g_mutex_lock (&media->lock);
+  media->ready = FALSE;
+  media->pmt_seen = FALSE;
+  g_mutex_unlock (&media->lock);
 }
 
 gboolean
@@ -410,8 +581,12 @@ gst_whep_media_reset (GstWhepMedia * media)
   g_mutex_lock (&media->lock);
   media->pmt_seen = FALSE;
   media->ready = FALSE;
+  media->program = -1;
+  media->last_keyframe_request = GST_CLOCK_TIME_NONE;
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
     media->tracks[i].in_pmt = FALSE;
+    gst_clear_object (&media->tracks[i].linked_pad);
+    gst_clear_object (&media->tracks[i].spare_pad);
     gst_clear_caps (&media->tracks[i].caps);
     media->tracks[i].profile = NULL;
     media->tracks[i].level = NULL;

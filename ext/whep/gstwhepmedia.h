@@ -49,6 +49,12 @@ GstPad *gst_whep_media_get_sink_pad (GstWhepMedia * media);
 gboolean gst_whep_media_handle_message (GstWhepMedia * media,
     GstMessage * message);
 
+/* The MPEG-TS program to serve, -1 for the first in the PAT. */
+void gst_whep_media_set_program (GstWhepMedia * media, gint program_number);
+
+/* EOS went through: new viewers wait for a new stream. */
+void gst_whep_media_stream_ended (GstWhepMedia * media);
+
 /* Fills @info and returns TRUE if the tracks are known and ready. */
 gboolean gst_whep_media_get_stream_info (GstWhepMedia * media,
     WhepStreamInfo * info);

@@ -10,6 +10,7 @@
 #include "gstwhepsession.h"
 
 #include <gst/webrtc/webrtc.h>
+#include <gst/video/video.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -230,6 +231,13 @@ on_connection_state (GstElement * webrtc, GParamSpec * pspec,
   switch (state) {
     case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
       g_atomic_int_set (&session->connected, 1);
+      /* Start the viewer at a fresh keyframe instead of the next scheduled
+       * one; the media part passes it on to an encoder upstream, if any. */
+      if (session->sink_pads[WHEP_MEDIA_KIND_VIDEO])
+        gst_pad_push_event (session->sink_pads[WHEP_MEDIA_KIND_VIDEO],
+            gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                TRUE, 0));
+      session->callbacks.connected (session, session->user_data);
       break;
     case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
       g_atomic_int_set (&session->connected, 0);

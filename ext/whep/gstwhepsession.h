@@ -35,6 +35,8 @@ typedef struct
    * from one of webrtcbin's threads. */
   void (*answer_ready) (GstWhepSession * session, GstSDPMessage * answer,
       const GError * error, gpointer user_data);
+  /* ICE and DTLS are up: media flows.  From one of webrtcbin's threads. */
+  void (*connected) (GstWhepSession * session, gpointer user_data);
   /* ICE or DTLS failed, or the peer went away.  Called from one of
    * webrtcbin's threads, possibly more than once. */
   void (*failed) (GstWhepSession * session, const gchar * reason,

@@ -49,6 +49,9 @@ GST_DEBUG_CATEGORY_STATIC (whep_sink_debug);
 #define DEFAULT_PATH "/whep"
 #define DEFAULT_READY_TIMEOUT 10
 #define DEFAULT_PLAYER TRUE
+#define DEFAULT_PROGRAM_NUMBER -1
+
+#define DEFAULT_CONNECT_TIMEOUT 20
 
 #define PLAYER_RESOURCE "/org/whepsink/player/index.html"
 #define PLAYER_ENDPOINT_MARK "@WHEP_ENDPOINT@"
@@ -65,6 +68,8 @@ enum
   PROP_BOUND_PORT,
   PROP_READY_TIMEOUT,
   PROP_PLAYER,
+  PROP_PROGRAM_NUMBER,
+  PROP_CONNECT_TIMEOUT,
 };
 
 /* One viewer, as the sink sees it. */
@@ -73,6 +78,7 @@ typedef struct
   GstWhepSession *session;
   WhepAnswerPlan *plan;
   GstWhepRequest *req;          /* the POST, until it is answered */
+  GSource *connect_timeout;     /* from the answer until connected */
 } Viewer;
 
 /* A POST that came before the stream's tracks were known. */
@@ -100,6 +106,8 @@ struct _GstWhepSink
   gchar *path;
   guint ready_timeout;
   gboolean player;
+  gint program_number;
+  guint connect_timeout;
 
   /* from READY to NULL, protected by lock */
   GstWhepServer *server;
@@ -129,8 +137,19 @@ static void end_viewer (GstWhepSink * sink, const gchar * id,
 /* Viewers */
 
 static void
+viewer_cancel_connect_timeout (Viewer * viewer)
+{
+  if (viewer->connect_timeout) {
+    g_source_destroy (viewer->connect_timeout);
+    g_source_unref (viewer->connect_timeout);
+    viewer->connect_timeout = NULL;
+  }
+}
+
+static void
 viewer_free (Viewer * viewer)
 {
+  viewer_cancel_connect_timeout (viewer);
   if (viewer->req) {
     gst_whep_request_respond_error (viewer->req,
         SOUP_STATUS_SERVICE_UNAVAILABLE, "the session ended before its answer");
@@ -208,7 +227,7 @@ end_viewer (GstWhepSink * sink, const gchar * id, const gchar * reason,
 }
 
 static void
-end_all_viewers (GstWhepSink * sink, const gchar * reason)
+end_all_viewers (GstWhepSink * sink, const gchar * reason, gboolean wait)
 {
   GList *ids = NULL, *l;
 
@@ -224,8 +243,61 @@ end_all_viewers (GstWhepSink * sink, const gchar * reason)
   SINK_UNLOCK (sink);
 
   for (l = ids; l; l = l->next)
-    end_viewer (sink, l->data, reason, TRUE);
+    end_viewer (sink, l->data, reason, wait);
   g_list_free_full (ids, g_free);
+}
+
+typedef struct
+{
+  GstWhepSink *sink;
+  gchar *id;
+} ConnectTimeoutData;
+
+static gpointer
+connect_timeout_data_new (GstWhepSink * sink, const gchar * id)
+{
+  ConnectTimeoutData *data = g_new (ConnectTimeoutData, 1);
+
+  data->sink = gst_object_ref (sink);
+  data->id = g_strdup (id);
+  return data;
+}
+
+static void
+connect_timeout_data_free (gpointer p)
+{
+  ConnectTimeoutData *data = p;
+
+  gst_object_unref (data->sink);
+  g_free (data->id);
+  g_free (data);
+}
+
+/* On the server's thread. */
+static gboolean
+viewer_connect_timed_out (gpointer p)
+{
+  ConnectTimeoutData *data = p;
+
+  end_viewer (data->sink, data->id, "it never connected", FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* From a webrtcbin thread. */
+static void
+session_connected (GstWhepSession * session, gpointer user_data)
+{
+  GstWhepSink *sink = user_data;
+  Viewer *viewer;
+
+  SINK_LOCK (sink);
+  viewer = sink->viewers ? g_hash_table_lookup (sink->viewers,
+      gst_whep_session_get_id (session)) : NULL;
+  if (viewer)
+    viewer_cancel_connect_timeout (viewer);
+  SINK_UNLOCK (sink);
+  GST_INFO_OBJECT (sink, "session %s connected",
+      gst_whep_session_get_id (session));
 }
 
 /* From a webrtcbin thread. */
@@ -247,6 +319,10 @@ session_answer_ready (GstWhepSession * session, GstSDPMessage * answer,
     if (answer)
       planned = whep_answer_apply_plan (answer, viewer->plan);
     location = g_strdup_printf ("%s/%s", sink->served_path, id);
+    if (planned && sink->server)
+      viewer->connect_timeout = gst_whep_server_add_timeout (sink->server,
+          sink->connect_timeout * 1000, viewer_connect_timed_out,
+          connect_timeout_data_new (sink, id), connect_timeout_data_free);
   }
   SINK_UNLOCK (sink);
 
@@ -282,6 +358,7 @@ session_failed (GstWhepSession * session, const gchar * reason,
 
 static const GstWhepSessionCallbacks session_callbacks = {
   session_answer_ready,
+  session_connected,
   session_failed,
 };
 
@@ -635,7 +712,7 @@ stop_server (GstWhepSink * sink)
     /* after this no endpoint function runs any more */
     gst_whep_server_remove_endpoint (server, path);
     answer_waiting_offers (sink, "the stream has stopped");
-    end_all_viewers (sink, "the element stopped");
+    end_all_viewers (sink, "the element stopped", TRUE);
     gst_whep_server_release (server);
   }
   g_free (path);
@@ -670,7 +747,7 @@ gst_whep_sink_change_state (GstElement * element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* Viewers' branches go before the bin stops its children. */
-      end_all_viewers (sink, "the stream stopped");
+      end_all_viewers (sink, "the stream stopped", TRUE);
       break;
     default:
       break;
@@ -689,6 +766,22 @@ gst_whep_sink_change_state (GstElement * element, GstStateChange transition)
       break;
   }
   return ret;
+}
+
+/* The stream ended: viewers are told by their sessions ending (so that
+ * players reconnect), new ones wait for a new stream, and the EOS goes on
+ * to the fakesinks so that the bin posts EOS as a sink does. */
+static GstPadProbeReturn
+sink_eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepSink *sink = user_data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS) {
+    GST_INFO_OBJECT (sink, "end of stream");
+    gst_whep_media_stream_ended (sink->media);
+    end_all_viewers (sink, "end of stream", FALSE);
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 static GstWhepSession *
@@ -767,6 +860,13 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     case PROP_PLAYER:
       sink->player = g_value_get_boolean (value);
       break;
+    case PROP_PROGRAM_NUMBER:
+      sink->program_number = g_value_get_int (value);
+      gst_whep_media_set_program (sink->media, sink->program_number);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      sink->connect_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -799,6 +899,12 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_PLAYER:
       g_value_set_boolean (value, sink->player);
+      break;
+    case PROP_PROGRAM_NUMBER:
+      g_value_set_int (value, sink->program_number);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_uint (value, sink->connect_timeout);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -888,6 +994,29 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+  g_object_class_install_property (gobject_class, PROP_PROGRAM_NUMBER,
+      g_param_spec_int ("program-number", "Program number",
+          "The MPEG-TS program to serve (-1 = the first in the PAT)",
+          -1, G_MAXUINT16, DEFAULT_PROGRAM_NUMBER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstWhepSink:connect-timeout:
+   *
+   * A viewer that was answered but has not connected (ICE and DTLS) within
+   * this many seconds is not coming: its session ends and frees what it
+   * held.  A viewer that was connected and vanishes is noticed by ICE
+   * consent checks instead.
+   */
+  g_object_class_install_property (gobject_class, PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint ("connect-timeout", "Connect timeout",
+          "Seconds an answered viewer has to connect (ICE and DTLS) before "
+          "its session is ended",
+          1, 3600, DEFAULT_CONNECT_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "WHEP sink",
       "Sink/Network/WebRTC",
@@ -912,6 +1041,8 @@ gst_whep_sink_init (GstWhepSink * sink)
   sink->path = g_strdup (DEFAULT_PATH);
   sink->ready_timeout = DEFAULT_READY_TIMEOUT;
   sink->player = DEFAULT_PLAYER;
+  sink->program_number = DEFAULT_PROGRAM_NUMBER;
+  sink->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
 
   sink->media = gst_whep_media_new (GST_BIN (sink), media_ready, sink);
 
@@ -923,6 +1054,8 @@ gst_whep_sink_init (GstWhepSink * sink)
     gst_object_unref (target);
   }
   gst_element_add_pad (GST_ELEMENT (sink), sink->sinkpad);
+  gst_pad_add_probe (sink->sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      sink_eos_probe, sink, NULL);
 
   GST_OBJECT_FLAG_SET (sink, GST_ELEMENT_FLAG_SINK);
 }

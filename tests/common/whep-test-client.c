@@ -6,6 +6,7 @@
 #include "whep-test-client.h"
 
 #include <gst/webrtc/webrtc.h>
+#include <gst/rtp/rtp.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -26,6 +27,12 @@ struct _WhepTestClient
   guint video_frames;
   guint audio_buffers;
   gint width, height;
+  gint64 post_time;
+  gint64 first_video_time;
+  guint rtp_packets;
+  guint rtp_jumps;
+  gboolean have_rtp_ts;
+  guint32 last_rtp_ts;
 
   gchar *session_url;
   gchar *answer;
@@ -88,6 +95,8 @@ count_video (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstCaps *caps = gst_pad_get_current_caps (pad);
 
   g_mutex_lock (&client->lock);
+  if (client->video_frames == 0)
+    client->first_video_time = g_get_monotonic_time ();
   client->video_frames++;
   if (caps) {
     GstStructure *s = gst_caps_get_structure (caps, 0);
@@ -109,6 +118,34 @@ count_audio (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   g_mutex_lock (&client->lock);
   client->audio_buffers++;
   g_cond_broadcast (&client->cond);
+  g_mutex_unlock (&client->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* RTP time must run on with the stream, through MPEG-TS PTS wraps. */
+static GstPadProbeReturn
+watch_rtp_time (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  WhepTestClient *client = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint32 ts;
+
+  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ,
+          &rtp))
+    return GST_PAD_PROBE_OK;
+  ts = gst_rtp_buffer_get_timestamp (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+
+  g_mutex_lock (&client->lock);
+  client->rtp_packets++;
+  if (client->have_rtp_ts && ts != client->last_rtp_ts) {
+    gint32 step = (gint32) (ts - client->last_rtp_ts);
+
+    if (step < 0 || step > 90000)
+      client->rtp_jumps++;
+  }
+  client->have_rtp_ts = TRUE;
+  client->last_rtp_ts = ts;
   g_mutex_unlock (&client->lock);
   return GST_PAD_PROBE_OK;
 }
@@ -159,6 +196,9 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, WhepTestClient * client)
   gst_object_unref (countpad);
 
   sinkpad = gst_element_get_static_pad (bin, "sink");
+  if (video)
+    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, watch_rtp_time,
+        client, NULL);
   g_assert_cmpint (gst_pad_link (pad, sinkpad), ==, GST_PAD_LINK_OK);
   gst_object_unref (sinkpad);
 }
@@ -303,6 +343,7 @@ whep_test_client_connect (WhepTestClient * client, GError ** error)
   offer_text = gst_sdp_message_as_text (offer->sdp);
   gst_webrtc_session_description_free (offer);
 
+  client->post_time = g_get_monotonic_time ();
   status = http_exchange (client->http, "POST", client->endpoint_url,
       "application/sdp", offer_text, strlen (offer_text), &body, "Location",
       &location);
@@ -384,6 +425,39 @@ whep_test_client_get_video_size (WhepTestClient * client, gint * width,
   *width = client->width;
   *height = client->height;
   g_mutex_unlock (&client->lock);
+}
+
+gint64
+whep_test_client_get_post_time (WhepTestClient * client)
+{
+  return client->post_time;
+}
+
+gint64
+whep_test_client_get_first_video_time (WhepTestClient * client)
+{
+  gint64 t;
+
+  g_mutex_lock (&client->lock);
+  t = client->first_video_time;
+  g_mutex_unlock (&client->lock);
+  return t;
+}
+
+void
+whep_test_client_get_rtp_time_stats (WhepTestClient * client,
+    guint * packets, guint * jumps)
+{
+  g_mutex_lock (&client->lock);
+  *packets = client->rtp_packets;
+  *jumps = client->rtp_jumps;
+  g_mutex_unlock (&client->lock);
+}
+
+void
+whep_test_client_vanish (WhepTestClient * client)
+{
+  gst_element_set_state (client->pipeline, GST_STATE_NULL);
 }
 
 const gchar *

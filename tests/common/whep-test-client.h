@@ -41,6 +41,20 @@ guint whep_test_client_get_audio_buffers (WhepTestClient * client);
 /* Size of the decoded pictures, 0x0 before the first one. */
 void whep_test_client_get_video_size (WhepTestClient * client, gint * width,
     gint * height);
+/* Monotonic time (g_get_monotonic_time) of the POST and of the first video
+ * frame; 0 if not yet. */
+gint64 whep_test_client_get_post_time (WhepTestClient * client);
+gint64 whep_test_client_get_first_video_time (WhepTestClient * client);
+
+/* RTP timestamps of the video packets received: how many, and how many
+ * steps between consecutive distinct timestamps went backwards or forward
+ * by more than one second (modulo 2^32: a wrap is not a jump). */
+void whep_test_client_get_rtp_time_stats (WhepTestClient * client,
+    guint * packets, guint * jumps);
+
+/* Drops the connection without DELETE, as a closed tab would. */
+void whep_test_client_vanish (WhepTestClient * client);
+
 /* The session URL from the Location header, NULL before connect. */
 const gchar *whep_test_client_get_session_url (WhepTestClient * client);
 /* The answer SDP, NULL before connect. */

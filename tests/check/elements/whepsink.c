@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "whep-test-client.h"
+#include "whep-test-server.h"
 
 #define WIDTH 320
 #define HEIGHT 240
@@ -42,77 +43,17 @@ static const gchar answer_not_offer[] = OFFER_HEAD "a=setup:passive\r\n"
     "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\n"
     "a=mid:0\r\na=sendonly\r\na=rtpmap:102 H264/90000\r\n";
 
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *whep;
-  gchar *endpoint;
-  gchar *base;
-} Server;
+typedef WhepTestServer Server;
 
 static Server *
 server_start (const gchar * description)
 {
-  Server *s = g_new0 (Server, 1);
-  GError *error = NULL;
-  guint port;
-
-  s->pipeline = gst_parse_launch (description, &error);
-  g_assert_no_error (error);
-  s->whep = gst_bin_get_by_name (GST_BIN (s->pipeline), "whep");
-  fail_unless (s->whep != NULL);
-  fail_unless (gst_element_set_state (s->pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  g_object_get (s->whep, "bound-port", &port, NULL);
-  fail_unless (port > 0);
-  s->base = g_strdup_printf ("http://127.0.0.1:%u", port);
-  s->endpoint = g_strdup_printf ("%s/whep", s->base);
-  return s;
+  return whep_test_server_start (description, GST_STATE_PLAYING);
 }
 
-static void
-server_stop (Server * s)
-{
-  gst_element_set_state (s->pipeline, GST_STATE_NULL);
-  gst_object_unref (s->whep);
-  gst_object_unref (s->pipeline);
-  g_free (s->endpoint);
-  g_free (s->base);
-  g_free (s);
-}
-
-static guint
-count_sessions (Server * s)
-{
-  GstIterator *it = gst_bin_iterate_elements (GST_BIN (s->whep));
-  GValue item = G_VALUE_INIT;
-  guint n = 0;
-
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    GstElement *e = g_value_get_object (&item);
-
-    if (g_str_has_prefix (GST_OBJECT_NAME (e), "session-"))
-      n++;
-    g_value_reset (&item);
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
-  return n;
-}
-
-/* Sessions are torn down on another thread: wait for it, bounded. */
-static gboolean
-wait_sessions (Server * s, guint n)
-{
-  gint i;
-
-  for (i = 0; i < 100; i++) {
-    if (count_sessions (s) == n)
-      return TRUE;
-    g_usleep (50 * 1000);
-  }
-  return FALSE;
-}
+#define server_stop whep_test_server_stop
+#define count_sessions whep_test_server_count_sessions
+#define wait_sessions(s, n) whep_test_server_wait_sessions (s, n, 5000)
 
 static WhepTestClient *
 viewer_connect (Server * s, gboolean video, gboolean audio)
@@ -348,19 +289,10 @@ early_viewer_thread (gpointer data)
 
 GST_START_TEST (test_viewer_before_stream)
 {
-  Server *s = g_new0 (Server, 1);
+  /* READY: the HTTP server runs, no data flows */
+  Server *s = whep_test_server_start (AV_PIPELINE, GST_STATE_READY);
   EarlyViewer ev = { s };
   GThread *thread;
-  guint port;
-
-  s->pipeline = gst_parse_launch (AV_PIPELINE, NULL);
-  s->whep = gst_bin_get_by_name (GST_BIN (s->pipeline), "whep");
-  /* READY: the HTTP server runs, no data flows */
-  fail_unless_equals_int (gst_element_set_state (s->pipeline,
-          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
-  g_object_get (s->whep, "bound-port", &port, NULL);
-  s->base = g_strdup_printf ("http://127.0.0.1:%u", port);
-  s->endpoint = g_strdup_printf ("%s/whep", s->base);
 
   thread = g_thread_new ("early-viewer", early_viewer_thread, &ev);
   g_usleep (1500 * 1000);

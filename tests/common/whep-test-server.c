@@ -1,0 +1,97 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "whep-test-server.h"
+
+WhepTestServer *
+whep_test_server_start (const gchar * description, GstState state)
+{
+  WhepTestServer *s = g_new0 (WhepTestServer, 1);
+  GError *error = NULL;
+  gchar *path = NULL;
+  guint port = 0;
+
+  s->pipeline = gst_parse_launch (description, &error);
+  g_assert_no_error (error);
+  s->whep = gst_bin_get_by_name (GST_BIN (s->pipeline), "whep");
+  g_assert_nonnull (s->whep);
+  g_assert_cmpint (gst_element_set_state (s->pipeline, state), !=,
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (s->whep, "bound-port", &port, "path", &path, NULL);
+  g_assert_cmpuint (port, >, 0);
+  s->base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  s->endpoint = g_strconcat (s->base, path, NULL);
+  g_free (path);
+  return s;
+}
+
+void
+whep_test_server_stop (WhepTestServer * s)
+{
+  gst_element_set_state (s->pipeline, GST_STATE_NULL);
+  gst_object_unref (s->whep);
+  gst_object_unref (s->pipeline);
+  g_free (s->endpoint);
+  g_free (s->base);
+  g_free (s);
+}
+
+guint
+whep_test_server_count_sessions (WhepTestServer * s)
+{
+  GstIterator *it = gst_bin_iterate_elements (GST_BIN (s->whep));
+  GValue item = G_VALUE_INIT;
+  guint n = 0;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+
+    if (g_str_has_prefix (GST_OBJECT_NAME (e), "session-"))
+      n++;
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return n;
+}
+
+gboolean
+whep_test_server_wait_sessions (WhepTestServer * s, guint n, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (whep_test_server_count_sessions (s) != n) {
+    if (g_get_monotonic_time () > deadline)
+      return FALSE;
+    g_usleep (50 * 1000);
+  }
+  return TRUE;
+}
+
+static guint
+count_dir_entries (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  if (dir == NULL)
+    return 0;
+  while (g_dir_read_name (dir))
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+guint
+whep_test_count_threads (void)
+{
+  return count_dir_entries ("/proc/self/task");
+}
+
+guint
+whep_test_count_fds (void)
+{
+  return count_dir_entries ("/proc/self/fd");
+}

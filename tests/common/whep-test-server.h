@@ -1,0 +1,36 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* A pipeline ending in a whepsink named "whep" (port=0), for tests. */
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *whep;
+  gchar *base;                  /* http://127.0.0.1:PORT */
+  gchar *endpoint;              /* base + path */
+} WhepTestServer;
+
+/* Parses @description and sets it to @state (READY or PLAYING). */
+WhepTestServer *whep_test_server_start (const gchar * description,
+    GstState state);
+void whep_test_server_stop (WhepTestServer * server);
+
+/* Viewer sessions (children named "session-*") of the whepsink. */
+guint whep_test_server_count_sessions (WhepTestServer * server);
+/* Waits up to @timeout_ms for exactly @n sessions. */
+gboolean whep_test_server_wait_sessions (WhepTestServer * server, guint n,
+    guint timeout_ms);
+
+/* This process's threads and open file descriptors. */
+guint whep_test_count_threads (void);
+guint whep_test_count_fds (void);
+
+G_END_DECLS
