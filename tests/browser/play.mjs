@@ -8,6 +8,8 @@
 //   player-page   whepsink's own player page plays the demo stream
 //   player-retry  the page retries a 503 (Retry-After), resolves Location and
 //                 DELETEs a session it drops (a fake endpoint, no GStreamer)
+//   player-reconnect  the page plays again by itself after the pipeline was
+//                 killed and started anew on the same port
 //   cross-origin  a page on another origin POSTs to the endpoint, plays it and
 //                 DELETEs the session (CORS); WHEP_TEST_CORS=0 skips it
 //
@@ -208,7 +210,8 @@ async function expectPlaying(page, watch, ms = PLAY_TIMEOUT_MS) {
   while (Date.now() < deadline) {
     watch.check();
     seen = await observe(page);
-    if (first === null && seen.readyState >= 2)
+    // (a new connection starts a new stream, and its time at 0)
+    if (seen.readyState >= 2 && (first === null || seen.currentTime < first))
       first = seen.currentTime;
     const checks = {
       'video is 640x360': seen.videoWidth === 640 && seen.videoHeight === 360,
@@ -251,6 +254,45 @@ async function playerPage(browser) {
     return `${seen.framesDecoded} frames, ${seen.totalSamplesReceived} audio samples`;
   } catch (err) {
     err.message += `\n--- page\n${watch ? watch.text : ''}\n--- gst-launch-1.0\n${pipeline.output.text}`;
+    throw err;
+  } finally {
+    if (context)
+      await context.close().catch(() => {});
+    await stopPipeline(pipeline);
+  }
+}
+
+async function playerReconnect(browser) {
+  const port = await freePort();
+  let pipeline = startPipeline(port);
+  const outputs = [];
+  let context = null;
+  let watch = null;
+  try {
+    await waitForServer(pipeline, port);
+    context = await browser.newContext();
+    const page = await context.newPage();
+    watch = watchPage(page);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await expectPlaying(page, watch);
+
+    // A crash: no DELETE, no goodbye; the browser sees its peer go silent.
+    pipeline.kill('SIGKILL');
+    await pipeline.exited;
+    outputs.push(pipeline.output.text);
+    const lost = Date.now();
+    pipeline = startPipeline(port);
+    await waitForServer(pipeline, port);
+    await page.waitForFunction(() => window.whepPlayer.state === 'retrying', null, { timeout: 30000 });
+    const attempts = await page.evaluate(() => window.whepPlayer.attempts);
+    const seen = await expectPlaying(page, watch, 30000);
+    if (await page.evaluate(() => window.whepPlayer.attempts) <= attempts)
+      throw new Error('playing again without a new POST');
+    return `playing again ${((Date.now() - lost) / 1000).toFixed(1)} s after the kill, ` +
+           `${seen.framesDecoded} frames`;
+  } catch (err) {
+    outputs.push(pipeline.output.text);
+    err.message += `\n--- page\n${watch ? watch.text : ''}\n--- gst-launch-1.0\n${outputs.join('\n--- gst-launch-1.0 (again)\n')}`;
     throw err;
   } finally {
     if (context)
@@ -422,6 +464,7 @@ async function crossOrigin(browser) {
 const cases = [
   ['player-page', playerPage],
   ['player-retry', playerRetry],
+  ['player-reconnect', playerReconnect],
   ['cross-origin', crossOrigin],
 ];
 
