@@ -141,8 +141,9 @@ async function stopPipeline(child) {
 }
 
 // Waits until whepsink answers HTTP on `port`; fails if gst-launch-1.0 exits.
+// Generous: the first start under ASan scans every GStreamer plugin.
 // (The caller reports the pipeline's output.)
-async function waitForServer(child, port, ms = 15000) {
+async function waitForServer(child, port, ms = 60000) {
   const deadline = Date.now() + ms;
   let exited = null;
   child.exited.then((how) => { exited = how; });
@@ -241,8 +242,10 @@ async function playerPage(browser) {
     context = await browser.newContext({ viewport: { width: 960, height: 540 } });
     const page = await context.newPage();
     watch = watchPage(page);
+    const opened = Date.now();
     await page.goto(`http://127.0.0.1:${port}/`);
     const seen = await expectPlaying(page, watch);
+    const playedAfter = ((Date.now() - opened) / 1000).toFixed(1);
     const state = await page.evaluate(() => window.whepPlayer.state);
     if (state !== 'playing')
       throw new Error(`window.whepPlayer.state is '${state}' while the video plays`);
@@ -251,7 +254,8 @@ async function playerPage(browser) {
       await page.screenshot({ path: file });
       console.log(`# screenshot: ${file}`);
     }
-    return `${seen.framesDecoded} frames, ${seen.totalSamplesReceived} audio samples`;
+    return `all checks met ${playedAfter} s after opening the page: ` +
+           `${seen.framesDecoded} frames, ${seen.totalSamplesReceived} audio samples`;
   } catch (err) {
     err.message += `\n--- page\n${watch ? watch.text : ''}\n--- gst-launch-1.0\n${pipeline.output.text}`;
     throw err;
@@ -275,6 +279,7 @@ async function playerReconnect(browser) {
     watch = watchPage(page);
     await page.goto(`http://127.0.0.1:${port}/`);
     await expectPlaying(page, watch);
+    const attempts = await page.evaluate(() => window.whepPlayer.attempts);
 
     // A crash: no DELETE, no goodbye; the browser sees its peer go silent.
     pipeline.kill('SIGKILL');
@@ -283,8 +288,8 @@ async function playerReconnect(browser) {
     const lost = Date.now();
     pipeline = startPipeline(port);
     await waitForServer(pipeline, port);
-    await page.waitForFunction(() => window.whepPlayer.state === 'retrying', null, { timeout: 30000 });
-    const attempts = await page.evaluate(() => window.whepPlayer.attempts);
+    await page.waitForFunction((n) => window.whepPlayer.state === 'retrying' || window.whepPlayer.attempts > n,
+                               attempts, { timeout: 30000 });
     const seen = await expectPlaying(page, watch, 30000);
     if (await page.evaluate(() => window.whepPlayer.attempts) <= attempts)
       throw new Error('playing again without a new POST');
