@@ -8,6 +8,7 @@
 #endif
 
 #include "gstwhepmedia.h"
+#include "whep-ts-psi.h"
 
 #include <gst/mpegts/mpegts.h>
 #include <gst/video/video.h>
@@ -44,13 +45,15 @@ typedef struct
 struct _GstWhepMedia
 {
   GstBin *bin;                  /* not owned: we live inside it */
-  GstElement *demux;
+  GstPad *input;                /* the bin's ghost sink pad, not owned */
+  WhepTsPsi *psi;               /* only used in the input's streaming thread */
   const gchar *missing;
   GstWhepMediaReadyFunc ready_func;
   gpointer user_data;
 
   GMutex lock;
   /* protected by lock */
+  GstElement *demux;            /* replaced when the program tables change */
   GstClockTime last_keyframe_request;   /* monotonic */
   gint wanted_program;          /* -1: the first in the PAT */
   gint program;                 /* the one followed, -1 until the PAT */
@@ -253,7 +256,6 @@ track_upstream_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   GstClockTime now = g_get_monotonic_time () * GST_USECOND;
   gboolean forward;
-  GstPad *sinkpad;
 
   if (!gst_video_event_is_force_key_unit (event))
     return GST_PAD_PROBE_OK;
@@ -267,9 +269,7 @@ track_upstream_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   if (forward) {
     GST_DEBUG_OBJECT (media->bin, "asking upstream for a keyframe");
-    sinkpad = gst_element_get_static_pad (media->demux, "sink");
-    gst_pad_push_event (sinkpad, gst_event_ref (event));
-    gst_object_unref (sinkpad);
+    gst_pad_push_event (media->input, gst_event_ref (event));
   }
   return GST_PAD_PROBE_DROP;
 }
@@ -338,17 +338,100 @@ track_build (GstWhepMedia * media, Track * track, const gchar * parser_name,
   gst_object_unref (pad);
 }
 
+static GstElement *
+demux_new (GstWhepMedia * media, gint program_number)
+{
+  GstElement *demux = make (media, "tsdemux");
+
+  if (demux == NULL)
+    return NULL;
+  /* tsdemux's default 700 ms would hold every buffer that long in
+   * webrtcbin's clocksync once the latency is recalculated. */
+  g_object_set (demux, "latency", 0, "program-number", program_number, NULL);
+  g_signal_connect (demux, "pad-added", G_CALLBACK (demux_pad_added), media);
+  g_signal_connect (demux, "pad-removed", G_CALLBACK (demux_pad_removed),
+      media);
+  return demux;
+}
+
+/* The upstream restarted with new program tables (other PIDs, other
+ * streams).  tsdemux would keep the old ones, so a fresh one takes over;
+ * the tracks, their tees and every viewer's branch stay as they are, and
+ * the new streams flow into them.  Runs in the input's streaming thread,
+ * before the buffer that holds the new tables reaches any demuxer. */
+static void
+media_replace_demux (GstWhepMedia * media)
+{
+  GstElement *old, *fresh;
+  GstPad *pad;
+  guint i;
+
+  g_mutex_lock (&media->lock);
+  fresh = demux_new (media, media->wanted_program);
+  old = media->demux;
+  media->demux = fresh;
+  media->pmt_seen = FALSE;
+  media->ready = FALSE;
+  media->program = -1;
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
+    gst_clear_object (&media->tracks[i].linked_pad);
+    gst_clear_object (&media->tracks[i].spare_pad);
+    gst_clear_caps (&media->tracks[i].caps);
+    media->tracks[i].profile = NULL;
+    media->tracks[i].level = NULL;
+  }
+  g_mutex_unlock (&media->lock);
+
+  if (fresh == NULL)
+    return;
+  GST_INFO_OBJECT (media->bin, "program tables changed: new demuxer");
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++)
+    track_link (media, &media->tracks[i], NULL);
+
+  pad = gst_element_get_static_pad (fresh, "sink");
+  gst_ghost_pad_set_target (GST_GHOST_PAD (media->input), pad);
+  gst_object_unref (pad);
+  gst_element_sync_state_with_parent (fresh);
+
+  if (old) {
+    gst_element_set_locked_state (old, TRUE);
+    gst_element_set_state (old, GST_STATE_NULL);
+    gst_bin_remove (media->bin, old);
+  }
+}
+
+static GstPadProbeReturn
+input_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepMedia *media = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+  gboolean changed;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  changed = whep_ts_psi_push (media->psi, map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+
+  if (changed)
+    media_replace_demux (media);
+  return GST_PAD_PROBE_OK;
+}
+
 GstWhepMedia *
-gst_whep_media_new (GstBin * bin, GstWhepMediaReadyFunc ready_func,
-    gpointer user_data)
+gst_whep_media_new (GstBin * bin, GstPad * input,
+    GstWhepMediaReadyFunc ready_func, gpointer user_data)
 {
   GstWhepMedia *media = g_new0 (GstWhepMedia, 1);
+  GstPad *pad;
 
   if (!whep_media_debug)
     GST_DEBUG_CATEGORY_INIT (whep_media_debug, "whepmedia", 0,
         "whepsink shared media");
 
   media->bin = bin;
+  media->input = input;
+  media->psi = whep_ts_psi_new ();
   media->ready_func = ready_func;
   media->user_data = user_data;
   g_mutex_init (&media->lock);
@@ -360,20 +443,19 @@ gst_whep_media_new (GstBin * bin, GstWhepMediaReadyFunc ready_func,
   media->tracks[1].kind = WHEP_MEDIA_KIND_AUDIO;
   media->tracks[1].caps_name = "audio/x-opus";
 
-  media->demux = make (media, "tsdemux");
-  if (media->demux) {
-    /* tsdemux's default 700 ms would hold every buffer that long in
-     * webrtcbin's clocksync once the latency is recalculated. */
-    g_object_set (media->demux, "latency", 0, NULL);
-    g_signal_connect (media->demux, "pad-added",
-        G_CALLBACK (demux_pad_added), media);
-    g_signal_connect (media->demux, "pad-removed",
-        G_CALLBACK (demux_pad_removed), media);
-  }
+  media->demux = demux_new (media, -1);
   track_build (media, &media->tracks[0], "h264parse",
       gst_caps_from_string ("video/x-h264, stream-format=byte-stream, "
           "alignment=au"));
   track_build (media, &media->tracks[1], "opusparse", NULL);
+
+  if (media->demux) {
+    pad = gst_element_get_static_pad (media->demux, "sink");
+    gst_ghost_pad_set_target (GST_GHOST_PAD (input), pad);
+    gst_object_unref (pad);
+  }
+  gst_pad_add_probe (input, GST_PAD_PROBE_TYPE_BUFFER, input_probe, media,
+      NULL);
   return media;
 }
 
@@ -381,6 +463,7 @@ void
 gst_whep_media_free (GstWhepMedia * media)
 {
   gst_whep_media_reset (media);
+  whep_ts_psi_free (media->psi);
   g_mutex_clear (&media->lock);
   g_free (media);
 }
@@ -389,13 +472,6 @@ const gchar *
 gst_whep_media_get_missing_element (GstWhepMedia * media)
 {
   return media->missing;
-}
-
-GstPad *
-gst_whep_media_get_sink_pad (GstWhepMedia * media)
-{
-  return media->demux ? gst_element_get_static_pad (media->demux, "sink") :
-      NULL;
 }
 
 static gboolean
@@ -484,10 +560,14 @@ gst_whep_media_handle_message (GstWhepMedia * media, GstMessage * message)
 {
   GstMpegtsSection *section;
   const GstMpegtsPMT *pmt;
-  gboolean handled = FALSE;
+  gboolean handled = FALSE, from_demux;
 
-  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ELEMENT ||
-      GST_MESSAGE_SRC (message) != GST_OBJECT_CAST (media->demux))
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ELEMENT)
+    return FALSE;
+  g_mutex_lock (&media->lock);
+  from_demux = GST_MESSAGE_SRC (message) == GST_OBJECT_CAST (media->demux);
+  g_mutex_unlock (&media->lock);
+  if (!from_demux)
     return FALSE;
   section = gst_message_parse_mpegts_section (message);
   if (section == NULL)
@@ -517,20 +597,44 @@ gst_whep_media_handle_message (GstWhepMedia * media, GstMessage * message)
 void
 gst_whep_media_set_program (GstWhepMedia * media, gint program_number)
 {
+  GstElement *demux;
+
   g_mutex_lock (&media->lock);
   media->wanted_program = program_number;
+  demux = media->demux ? gst_object_ref (media->demux) : NULL;
   g_mutex_unlock (&media->lock);
-  if (media->demux)
-    g_object_set (media->demux, "program-number", program_number, NULL);
+  if (demux) {
+    g_object_set (demux, "program-number", program_number, NULL);
+    gst_object_unref (demux);
+  }
 }
 
 void
 gst_whep_media_stream_ended (GstWhepMedia * media)
 {
+  GstPad *unfed[G_N_ELEMENTS (media->tracks)] = { NULL, };
+  GstSegment segment;
+  guint i;
+
   g_mutex_lock (&media->lock);
   media->ready = FALSE;
   media->pmt_seen = FALSE;
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++)
+    if (media->tracks[i].linked_pad == NULL && media->tracks[i].queue)
+      unfed[i] = gst_element_get_static_pad (media->tracks[i].queue, "sink");
   g_mutex_unlock (&media->lock);
+
+  /* A track the stream never had gets its EOS too: the bin posts EOS once
+   * all its sinks have it. */
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  for (i = 0; i < G_N_ELEMENTS (unfed); i++) {
+    if (unfed[i] == NULL)
+      continue;
+    gst_pad_send_event (unfed[i], gst_event_new_stream_start ("whep-unused"));
+    gst_pad_send_event (unfed[i], gst_event_new_segment (&segment));
+    gst_pad_send_event (unfed[i], gst_event_new_eos ());
+    gst_object_unref (unfed[i]);
+  }
 }
 
 gboolean
@@ -578,6 +682,7 @@ gst_whep_media_reset (GstWhepMedia * media)
 {
   guint i;
 
+  whep_ts_psi_reset (media->psi);
   g_mutex_lock (&media->lock);
   media->pmt_seen = FALSE;
   media->ready = FALSE;

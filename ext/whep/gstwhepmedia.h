@@ -33,16 +33,16 @@ typedef struct _GstWhepMedia GstWhepMedia;
  * has caps, i.e. when viewers can be answered. */
 typedef void (*GstWhepMediaReadyFunc) (gpointer user_data);
 
-GstWhepMedia *gst_whep_media_new (GstBin * bin,
+/* The elements go into @bin; @input is the bin's ghost sink pad, which the
+ * media part points at its demuxer and watches for program table
+ * changes. */
+GstWhepMedia *gst_whep_media_new (GstBin * bin, GstPad * input,
     GstWhepMediaReadyFunc ready_func, gpointer user_data);
 void gst_whep_media_free (GstWhepMedia * media);
 
 /* The factory name of an element that could not be made, or NULL when all
  * are there. */
 const gchar *gst_whep_media_get_missing_element (GstWhepMedia * media);
-
-/* The pad upstream data goes into (tsdemux's sink pad; a new ref). */
-GstPad *gst_whep_media_get_sink_pad (GstWhepMedia * media);
 
 /* Looks at a message from inside the bin; returns TRUE if it was the PMT
  * (the message is not consumed either way). */

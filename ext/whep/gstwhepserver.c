@@ -219,6 +219,10 @@ add_common_headers (SoupMessageHeaders * headers)
   soup_message_headers_replace (headers, "Access-Control-Expose-Headers",
       "Location, ETag, Link");
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  /* libsoup 3.2 (Debian 12) never closes a kept-alive connection that the
+   * client closed: its socket stays in CLOSE_WAIT for good.  WHEP needs two
+   * or three requests per viewer, so closing after each costs nothing. */
+  soup_message_headers_replace (headers, "Connection", "close");
 }
 
 /* On the server's thread: writes the response and resumes the message. */

@@ -35,12 +35,14 @@ struct _GstWhepSession
 
   /* atomic */
   gint connected;               /* DTLS is up: media may flow */
+  gint last_heard_s;            /* monotonic seconds of its last packet */
   gint answered;                /* answer_ready was called */
   /* only touched in the video streaming thread */
   gboolean video_started;
 };
 
 G_DEFINE_TYPE (GstWhepSession, gst_whep_session, GST_TYPE_BIN);
+G_DEFINE_QUARK (gst-whep-session-error-quark, gst_whep_session_error);
 
 static void
 session_fail (GstWhepSession * session, const gchar * reason)
@@ -50,14 +52,16 @@ session_fail (GstWhepSession * session, const gchar * reason)
 }
 
 static void
-session_answer_error (GstWhepSession * session, const gchar * what)
+session_answer_error (GstWhepSession * session, GstWhepSessionError code,
+    const gchar * what)
 {
   GError *error;
 
   if (!g_atomic_int_compare_and_exchange (&session->answered, 0, 1))
     return;
-  error = g_error_new (GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-      "could not negotiate: %s", what);
+  error = g_error_new (GST_WHEP_SESSION_ERROR, code, "%s: %s",
+      code == GST_WHEP_SESSION_ERROR_OFFER_REFUSED ?
+      "the offer was refused" : "could not negotiate", what);
   GST_WARNING_OBJECT (session, "%s", error->message);
   session->callbacks.answer_ready (session, NULL, error, session->user_data);
   g_error_free (error);
@@ -192,6 +196,64 @@ add_branch (GstWhepSession * session, const WhepMLinePlan * mline,
 }
 
 /* ---------------------------------------------------------------------- */
+/* Is the viewer still there? */
+
+static gint
+now_seconds (void)
+{
+  return (gint) (g_get_monotonic_time () / G_USEC_PER_SEC);
+}
+
+static GstPadProbeReturn
+viewer_packet_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepSession *session = user_data;
+
+  g_atomic_int_set (&session->last_heard_s, now_seconds ());
+  return GST_PAD_PROBE_OK;
+}
+
+/* Everything the viewer sends (RTCP reports, transport feedback) comes out
+ * of webrtcbin's nicesrc.  A browser reports every second or so; one that
+ * stays silent has gone (tab closed, network lost) even if ICE has not
+ * noticed yet. */
+static void
+session_watch_viewer_packets (GstWhepSession * session)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (session->webrtc));
+  GValue item = G_VALUE_INIT;
+
+  g_atomic_int_set (&session->last_heard_s, now_seconds ());
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+    GstElementFactory *f = gst_element_get_factory (e);
+
+    if (f && g_strcmp0 (GST_OBJECT_NAME (f), "nicesrc") == 0 &&
+        !g_object_get_data (G_OBJECT (e), "whep-watched")) {
+      GstPad *src = gst_element_get_static_pad (e, "src");
+
+      g_object_set_data (G_OBJECT (e), "whep-watched", GINT_TO_POINTER (1));
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+          GST_PAD_PROBE_TYPE_BUFFER_LIST, viewer_packet_probe, session, NULL);
+      gst_object_unref (src);
+    }
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
+guint
+gst_whep_session_get_silence (GstWhepSession * session)
+{
+  gint last = g_atomic_int_get (&session->last_heard_s);
+
+  if (!g_atomic_int_get (&session->connected) || last == 0)
+    return 0;
+  return MAX (now_seconds () - last, 0);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Signalling */
 
 static void
@@ -231,6 +293,7 @@ on_connection_state (GstElement * webrtc, GParamSpec * pspec,
   switch (state) {
     case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
       g_atomic_int_set (&session->connected, 1);
+      session_watch_viewer_packets (session);
       /* Start the viewer at a fresh keyframe instead of the next scheduled
        * one; the media part passes it on to an encoder upstream, if any. */
       if (session->sink_pads[WHEP_MEDIA_KIND_VIDEO])
@@ -262,14 +325,16 @@ on_ice_connection_state (GstElement * webrtc, GParamSpec * pspec,
 
 /* Returns TRUE if the promise carries a usable reply. */
 static gboolean
-promise_ok (GstPromise * promise, const gchar * what, GstWhepSession * session)
+promise_ok (GstPromise * promise, const gchar * what, GstWhepSession * session,
+    GstWhepSessionError code)
 {
   const GstStructure *reply;
   GError *error = NULL;
   gchar *msg;
 
   if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED) {
-    session_answer_error (session, "webrtcbin stopped");
+    session_answer_error (session, GST_WHEP_SESSION_ERROR_FAILED,
+        "webrtcbin stopped");
     return FALSE;
   }
   reply = gst_promise_get_reply (promise);
@@ -278,7 +343,7 @@ promise_ok (GstPromise * promise, const gchar * what, GstWhepSession * session)
 
   gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
   msg = g_strdup_printf ("%s: %s", what, error ? error->message : "failed");
-  session_answer_error (session, msg);
+  session_answer_error (session, code, msg);
   g_free (msg);
   g_clear_error (&error);
   return FALSE;
@@ -290,7 +355,8 @@ on_local_description_set (GstPromise * promise, gpointer user_data)
   GstWhepSession *session = user_data;
 
   /* On success, gathering starts; on_ice_gathering_state takes it on. */
-  promise_ok (promise, "set-local-description", session);
+  promise_ok (promise, "set-local-description", session,
+      GST_WHEP_SESSION_ERROR_FAILED);
   gst_promise_unref (promise);
 }
 
@@ -301,7 +367,8 @@ on_answer_created (GstPromise * promise, gpointer user_data)
   GstWebRTCSessionDescription *answer = NULL;
   GstPromise *next;
 
-  if (!promise_ok (promise, "create-answer", session)) {
+  if (!promise_ok (promise, "create-answer", session,
+          GST_WHEP_SESSION_ERROR_FAILED)) {
     gst_promise_unref (promise);
     return;
   }
@@ -309,7 +376,8 @@ on_answer_created (GstPromise * promise, gpointer user_data)
       GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
   gst_promise_unref (promise);
   if (answer == NULL) {
-    session_answer_error (session, "webrtcbin made no answer");
+    session_answer_error (session, GST_WHEP_SESSION_ERROR_FAILED,
+        "webrtcbin made no answer");
     return;
   }
 
@@ -326,7 +394,8 @@ on_remote_description_set (GstPromise * promise, gpointer user_data)
   GstWhepSession *session = user_data;
   GstPromise *next;
 
-  if (!promise_ok (promise, "set-remote-description", session)) {
+  if (!promise_ok (promise, "set-remote-description", session,
+          GST_WHEP_SESSION_ERROR_OFFER_REFUSED)) {
     gst_promise_unref (promise);
     return;
   }

@@ -29,6 +29,17 @@ G_BEGIN_DECLS
 #define GST_TYPE_WHEP_SESSION (gst_whep_session_get_type ())
 G_DECLARE_FINAL_TYPE (GstWhepSession, gst_whep_session, GST, WHEP_SESSION, GstBin)
 
+#define GST_WHEP_SESSION_ERROR (gst_whep_session_error_quark ())
+GQuark gst_whep_session_error_quark (void);
+
+typedef enum
+{
+  /* webrtcbin would not take the offer: the client's fault (HTTP 400) */
+  GST_WHEP_SESSION_ERROR_OFFER_REFUSED,
+  /* anything else on the way to the answer (HTTP 500) */
+  GST_WHEP_SESSION_ERROR_FAILED,
+} GstWhepSessionError;
+
 typedef struct
 {
   /* The answer, with every ICE candidate gathered, or an error.  Called once,
@@ -60,6 +71,10 @@ const gchar *gst_whep_session_get_id (GstWhepSession * session);
 /* The ghost sink pad for @kind, or NULL if the plan has no such track. */
 GstPad *gst_whep_session_get_sink_pad (GstWhepSession * session,
     WhepMediaKind kind);
+
+/* Seconds since the connected viewer last sent anything; 0 while not
+ * connected. */
+guint gst_whep_session_get_silence (GstWhepSession * session);
 
 /* Starts negotiating with @offer.  The session must be in a running bin.
  * Calls answer_ready once, when gathering is complete. */

@@ -52,6 +52,10 @@ GST_DEBUG_CATEGORY_STATIC (whep_sink_debug);
 #define DEFAULT_PROGRAM_NUMBER -1
 
 #define DEFAULT_CONNECT_TIMEOUT 20
+#define DEFAULT_IDLE_TIMEOUT 20
+
+/* How often connected viewers are checked for silence. */
+#define IDLE_CHECK_INTERVAL_MS 1000
 
 #define PLAYER_RESOURCE "/org/whepsink/player/index.html"
 #define PLAYER_ENDPOINT_MARK "@WHEP_ENDPOINT@"
@@ -70,6 +74,7 @@ enum
   PROP_PLAYER,
   PROP_PROGRAM_NUMBER,
   PROP_CONNECT_TIMEOUT,
+  PROP_IDLE_TIMEOUT,
 };
 
 /* One viewer, as the sink sees it. */
@@ -108,12 +113,14 @@ struct _GstWhepSink
   gboolean player;
   gint program_number;
   guint connect_timeout;
+  guint idle_timeout;
 
   /* from READY to NULL, protected by lock */
   GstWhepServer *server;
   gchar *served_path;
   guint bound_port;
   GHashTable *viewers;          /* id -> Viewer*; protected by lock */
+  GSource *idle_check;          /* protected by lock */
   GList *waiting;               /* of WaitingOffer*; protected by lock */
 };
 
@@ -189,6 +196,8 @@ viewer_teardown (GstElement * element, gpointer data)
   gst_element_set_state (GST_ELEMENT (session), GST_STATE_NULL);
   if (GST_OBJECT_PARENT (session) == GST_OBJECT (sink))
     gst_bin_remove (GST_BIN (sink), GST_ELEMENT (session));
+  GST_DEBUG_OBJECT (sink, "session %s torn down, %d references left",
+      gst_whep_session_get_id (session), GST_OBJECT_REFCOUNT_VALUE (session));
 }
 
 static void
@@ -332,7 +341,10 @@ session_answer_ready (GstWhepSession * session, GstSDPMessage * answer,
   }
 
   if (error || !planned) {
-    gst_whep_request_respond_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+    gst_whep_request_respond_error (req,
+        g_error_matches (error, GST_WHEP_SESSION_ERROR,
+            GST_WHEP_SESSION_ERROR_OFFER_REFUSED) ? SOUP_STATUS_BAD_REQUEST :
+        SOUP_STATUS_INTERNAL_SERVER_ERROR,
         error ? error->message : "the answer does not match the offer");
     end_viewer (sink, id, "negotiation failed", FALSE);
   } else {
@@ -646,6 +658,35 @@ static const GstWhepEndpointFuncs endpoint_funcs = {
   endpoint_get_player_page,
 };
 
+/* On the server's thread: ends the sessions of viewers that went silent
+ * (a closed tab, a lost network) without a DELETE. */
+static gboolean
+check_idle_viewers (gpointer data)
+{
+  GstWhepSink *sink = data;
+  GList *silent = NULL, *l;
+  GHashTableIter iter;
+  gpointer id, v;
+
+  SINK_LOCK (sink);
+  if (sink->viewers) {
+    g_hash_table_iter_init (&iter, sink->viewers);
+    while (g_hash_table_iter_next (&iter, &id, &v)) {
+      Viewer *viewer = v;
+
+      if (gst_whep_session_get_silence (viewer->session) >=
+          sink->idle_timeout)
+        silent = g_list_prepend (silent, g_strdup (id));
+    }
+  }
+  SINK_UNLOCK (sink);
+
+  for (l = silent; l; l = l->next)
+    end_viewer (sink, l->data, "the viewer went silent", FALSE);
+  g_list_free_full (silent, g_free);
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Element */
 
@@ -675,6 +716,8 @@ start_server (GstWhepSink * sink)
   sink->bound_port = gst_whep_server_get_port (server);
   sink->viewers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) viewer_free);
+  sink->idle_check = gst_whep_server_add_timeout (server,
+      IDLE_CHECK_INTERVAL_MS, check_idle_viewers, sink, NULL);
   SINK_UNLOCK (sink);
 
   if (!gst_whep_server_add_endpoint (server, path, &endpoint_funcs, sink,
@@ -699,6 +742,7 @@ failed:
 static void
 stop_server (GstWhepSink * sink)
 {
+  GSource *idle_check;
   GstWhepServer *server;
   GHashTable *viewers;
   gchar *path;
@@ -706,7 +750,13 @@ stop_server (GstWhepSink * sink)
   SINK_LOCK (sink);
   server = g_steal_pointer (&sink->server);
   path = g_steal_pointer (&sink->served_path);
+  idle_check = g_steal_pointer (&sink->idle_check);
   SINK_UNLOCK (sink);
+
+  if (idle_check) {
+    g_source_destroy (idle_check);
+    g_source_unref (idle_check);
+  }
 
   if (server) {
     /* after this no endpoint function runs any more */
@@ -802,30 +852,51 @@ static void
 gst_whep_sink_handle_message (GstBin * bin, GstMessage * message)
 {
   GstWhepSink *sink = GST_WHEP_SINK (bin);
+  GstWhepSession *session;
 
   gst_whep_media_handle_message (sink->media, message);
 
-  /* A viewer's failure stays that viewer's: it ends its session and nobody
-   * else hears of it as an error. */
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
-    GstWhepSession *session = session_of (GST_MESSAGE_SRC (message));
+  session = session_of (GST_MESSAGE_SRC (message));
+  if (session == NULL) {
+    GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+    return;
+  }
 
-    if (session) {
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_ERROR:{
       GError *error = NULL;
 
+      /* A viewer's failure stays that viewer's: it ends its session and
+       * nobody else hears of it as an error. */
       gst_message_parse_error (message, &error, NULL);
       GST_WARNING_OBJECT (sink, "session %s: %s",
           gst_whep_session_get_id (session), error->message);
       end_viewer (sink, gst_whep_session_get_id (session), error->message,
           FALSE);
       g_error_free (error);
-      gst_object_unref (session);
       gst_message_unref (message);
-      return;
+      break;
     }
+    case GST_MESSAGE_ASYNC_START:
+    case GST_MESSAGE_ASYNC_DONE:
+      /* the bin's state bookkeeping needs these */
+      GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+      break;
+    case GST_MESSAGE_LATENCY:
+      /* posted again as the sink's own, for the reason below */
+      gst_message_unref (message);
+      gst_element_post_message (GST_ELEMENT (sink),
+          gst_message_new_latency (GST_OBJECT (sink)));
+      break;
+    default:
+      /* State changes, stream status and the like of a viewer's dozens of
+       * elements are nobody's business outside.  And a message holds its
+       * source: one from a nicesink waiting on an application's bus would
+       * keep the viewer's ICE agent, and its sockets, alive. */
+      gst_message_unref (message);
+      break;
   }
-
-  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+  gst_object_unref (session);
 }
 
 static void
@@ -867,6 +938,9 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     case PROP_CONNECT_TIMEOUT:
       sink->connect_timeout = g_value_get_uint (value);
       break;
+    case PROP_IDLE_TIMEOUT:
+      sink->idle_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -905,6 +979,9 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint (value, sink->connect_timeout);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, sink->idle_timeout);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1017,6 +1094,21 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+  /**
+   * GstWhepSink:idle-timeout:
+   *
+   * A connected viewer that sends nothing (no RTCP report, no feedback) for
+   * this many seconds has gone, a closed tab or a lost network: its session
+   * ends.  Browsers report about every second.
+   */
+  g_object_class_install_property (gobject_class, PROP_IDLE_TIMEOUT,
+      g_param_spec_uint ("idle-timeout", "Idle timeout",
+          "Seconds a connected viewer may stay silent (no RTCP) before its "
+          "session is ended",
+          2, 3600, DEFAULT_IDLE_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "WHEP sink",
       "Sink/Network/WebRTC",
@@ -1033,8 +1125,6 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
 static void
 gst_whep_sink_init (GstWhepSink * sink)
 {
-  GstPad *target;
-
   g_mutex_init (&sink->lock);
   sink->port = DEFAULT_PORT;
   sink->address = g_strdup (DEFAULT_ADDRESS);
@@ -1043,16 +1133,12 @@ gst_whep_sink_init (GstWhepSink * sink)
   sink->player = DEFAULT_PLAYER;
   sink->program_number = DEFAULT_PROGRAM_NUMBER;
   sink->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
-
-  sink->media = gst_whep_media_new (GST_BIN (sink), media_ready, sink);
+  sink->idle_timeout = DEFAULT_IDLE_TIMEOUT;
 
   sink->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink",
       gst_element_get_pad_template (GST_ELEMENT (sink), "sink"));
-  target = gst_whep_media_get_sink_pad (sink->media);
-  if (target) {
-    gst_ghost_pad_set_target (GST_GHOST_PAD (sink->sinkpad), target);
-    gst_object_unref (target);
-  }
+  sink->media = gst_whep_media_new (GST_BIN (sink), sink->sinkpad,
+      media_ready, sink);
   gst_element_add_pad (GST_ELEMENT (sink), sink->sinkpad);
   gst_pad_add_probe (sink->sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       sink_eos_probe, sink, NULL);

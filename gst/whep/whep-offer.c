@@ -313,6 +313,34 @@ check_text (const gchar * sdp_text, gsize len, GError ** error)
   return TRUE;
 }
 
+/* ICE credentials, the fingerprint and a=setup may stand at session level
+ * (RFC 8839, RFC 8122), but webrtcbin looks for them in each m-line: copy
+ * them down.  An offer without a=setup means actpass (RFC 8842). */
+static void
+normalize_offer (GstSDPMessage * msg)
+{
+  static const gchar *const inherited[] = { "ice-ufrag", "ice-pwd",
+    "fingerprint", "setup"
+  };
+  guint i, k;
+
+  for (i = 0; i < gst_sdp_message_medias_len (msg); i++) {
+    GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (msg, i);
+
+    for (k = 0; k < G_N_ELEMENTS (inherited); k++) {
+      const gchar *value;
+
+      if (gst_sdp_media_get_attribute_val (media, inherited[k]))
+        continue;
+      value = gst_sdp_message_get_attribute_val (msg, inherited[k]);
+      if (value == NULL && strcmp (inherited[k], "setup") == 0)
+        value = "actpass";
+      if (value)
+        gst_sdp_media_add_attribute (media, inherited[k], value);
+    }
+  }
+}
+
 GstSDPMessage *
 whep_offer_parse (const gchar * sdp_text, gsize len, GError ** error)
 {
@@ -337,6 +365,7 @@ whep_offer_parse (const gchar * sdp_text, gsize len, GError ** error)
 
   if (!check_offer (msg, &err))
     goto fail;
+  normalize_offer (msg);
 
   GST_DEBUG ("parsed an offer with %u m-lines",
       gst_sdp_message_medias_len (msg));
@@ -759,6 +788,52 @@ is_bundle_group (const GstSDPAttribute * attr)
       && (attr->value[6] == '\0' || g_ascii_isspace (attr->value[6]));
 }
 
+/* The first mid of the first BUNDLE group, or NULL. */
+static gchar *
+bundle_tag (const GstSDPMessage * sdp)
+{
+  guint i;
+
+  for (i = 0; i < gst_sdp_message_attributes_len (sdp); i++) {
+    const GstSDPAttribute *attr = gst_sdp_message_get_attribute (sdp, i);
+    gchar **tokens;
+    gchar *tag = NULL;
+    guint k;
+
+    if (!is_bundle_group (attr))
+      continue;
+    tokens = g_strsplit_set (attr->value, " \t", -1);
+    for (k = 1; tokens[k] && tag == NULL; k++)
+      if (tokens[k][0] != '\0')
+        tag = g_strdup (tokens[k]);
+    g_strfreev (tokens);
+    return tag;
+  }
+  return NULL;
+}
+
+static void
+make_inactive (GstSDPMedia * media)
+{
+  static const gchar *const directions[] = { "sendrecv", "sendonly",
+    "recvonly", "inactive"
+  };
+  guint i = 0, k;
+
+  while (i < gst_sdp_media_attributes_len (media)) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+    gboolean is_direction = FALSE;
+
+    for (k = 0; k < G_N_ELEMENTS (directions); k++)
+      is_direction |= g_strcmp0 (attr->key, directions[k]) == 0;
+    if (is_direction)
+      gst_sdp_media_remove_attribute (media, i);
+    else
+      i++;
+  }
+  gst_sdp_media_add_attribute (media, "inactive", "");
+}
+
 static void
 remove_from_bundle_groups (GstSDPMessage * answer, GPtrArray * removed)
 {
@@ -799,6 +874,7 @@ whep_answer_apply_plan (GstSDPMessage * answer, const WhepAnswerPlan * plan)
 {
   GPtrArray *removed;
   guint i, n_medias;
+  gchar *tag;
 
   g_return_val_if_fail (answer != NULL, FALSE);
   g_return_val_if_fail (plan != NULL, FALSE);
@@ -814,6 +890,7 @@ whep_answer_apply_plan (GstSDPMessage * answer, const WhepAnswerPlan * plan)
 
   /* borrowed strings, owned by the answer or the plan */
   removed = g_ptr_array_new ();
+  tag = bundle_tag (answer);
 
   for (i = 0; i < n_medias; i++) {
     const WhepMLinePlan *mline = g_ptr_array_index (plan->mlines, i);
@@ -824,6 +901,16 @@ whep_answer_apply_plan (GstSDPMessage * answer, const WhepAnswerPlan * plan)
 
     if (mline->accepted)
       continue;
+
+    /* The BUNDLE group's first m-line carries the transport (webrtcbin puts
+     * every candidate there).  Rejecting it would move the transport to
+     * another m-line, which offerers like webrtcbin do not follow: it stays,
+     * inactive, and carries the other m-lines' media. */
+    if (tag && plan->n_accepted > 0 && g_strcmp0 (tag,
+            gst_sdp_media_get_attribute_val (media, "mid")) == 0) {
+      make_inactive (media);
+      continue;
+    }
 
     gst_sdp_media_set_port_info (media, 0,
         gst_sdp_media_get_num_ports (media));
@@ -838,6 +925,7 @@ whep_answer_apply_plan (GstSDPMessage * answer, const WhepAnswerPlan * plan)
   if (removed->len > 0)
     remove_from_bundle_groups (answer, removed);
   g_ptr_array_unref (removed);
+  g_free (tag);
 
   return TRUE;
 }

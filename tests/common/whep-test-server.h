@@ -32,5 +32,9 @@ gboolean whep_test_server_wait_sessions (WhepTestServer * server, guint n,
 /* This process's threads and open file descriptors. */
 guint whep_test_count_threads (void);
 guint whep_test_count_fds (void);
+/* "name x count, ..." of this process's threads, to tell which leaked. */
+gchar *whep_test_describe_threads (void);
+/* "kind x count, ..." of this process's open fds (socket, pipe, eventfd). */
+gchar *whep_test_describe_fds (void);
 
 G_END_DECLS

@@ -658,8 +658,18 @@ GST_START_TEST (test_parse_session_level_transport)
       "a=setup:actpass\r\n"
       "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
       "c=IN IP4 0.0.0.0\r\n" "a=mid:0\r\n" "a=rtpmap:111 opus/48000/2\r\n");
+  const GstSDPMedia *media;
 
   fail_unless_equals_int (gst_sdp_message_medias_len (msg), 1);
+  /* ... and are copied into the m-line, where webrtcbin looks */
+  media = gst_sdp_message_get_media (msg, 0);
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (media,
+          "ice-ufrag"), "Fq3t");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (media,
+          "ice-pwd"), "n1yTg7PA0cdDxS9v2tuQJmdz");
+  fail_unless (gst_sdp_media_get_attribute_val (media, "fingerprint"));
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val (media,
+          "setup"), "actpass");
   gst_sdp_message_free (msg);
 
   /* ... and a session-level setup:passive is no offer either */
@@ -1290,7 +1300,7 @@ GST_START_TEST (test_apply_rejects_data_channel)
 
 GST_END_TEST;
 
-GST_START_TEST (test_apply_rejects_first_mline)
+GST_START_TEST (test_apply_keeps_the_bundle_tag)
 {
   WhepAnswerPlan *plan = plan_for (data_channel_offer, &high_video);
   GstSDPMessage *answer = parse_answer (webrtcbin_answer);
@@ -1298,9 +1308,14 @@ GST_START_TEST (test_apply_rejects_first_mline)
 
   fail_unless (whep_answer_apply_plan (answer, plan));
   text = gst_sdp_message_as_text (answer);
-  fail_unless (strstr (text, "a=group:BUNDLE 1\r\n") != NULL, "%s", text);
-  fail_unless (strstr (text, "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\n") != NULL,
+  /* the first m-line is the BUNDLE tag and carries the transport: it stays
+   * in the group, inactive, with its port */
+  fail_unless (strstr (text, "a=group:BUNDLE 0 1") != NULL, "%s", text);
+  fail_unless (strstr (text, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n") != NULL,
       "%s", text);
+  fail_unless (strstr (text, "a=inactive\r\n") != NULL, "%s", text);
+  fail_unless (strstr (text, "a=sendonly\r\na=inactive") == NULL, "%s",
+      text);
   fail_unless (strstr (text, "m=video 9 UDP/TLS/RTP/SAVPF 102\r\n") != NULL,
       "%s", text);
   fail_unless (strstr (text, "m=application 0 UDP/DTLS/SCTP "
@@ -1492,7 +1507,7 @@ whep_offer_suite (void)
 
   suite_add_tcase (s, tc_apply);
   tcase_add_test (tc_apply, test_apply_rejects_data_channel);
-  tcase_add_test (tc_apply, test_apply_rejects_first_mline);
+  tcase_add_test (tc_apply, test_apply_keeps_the_bundle_tag);
   tcase_add_test (tc_apply, test_apply_all_accepted_changes_nothing);
   tcase_add_test (tc_apply, test_apply_count_mismatch);
   tcase_add_test (tc_apply, test_apply_empties_bundle_group);
