@@ -1,0 +1,3 @@
+module whepload
+
+go 1.19

@@ -1,0 +1,971 @@
+// whep-load: a cheap WHEP load generator and the benchmark's report.
+//
+// Many receive-only WebRTC viewers in one process on Debian's pion (one API
+// object, one shared DTLS certificate, the ICE traffic of all viewers on a
+// few shared UDP sockets, no interceptors, no decoding). Each viewer does real
+// WHEP: POST of an SDP offer (recvonly H.264 packetization-mode=1 + Opus), the
+// 201 answer with all candidates, ICE, DTLS, SRTP, DELETE at the end. Per
+// viewer it counts RTP packets and bytes, sequence-number loss, missing frames
+// (RTP timestamp gaps: also catches data a server dropped before payloading)
+// and how far it falls behind real time (RTP time against the wall clock).
+//
+//	whep-load ramp -url URL -server-pid PID -steps 0,25,50 -out FILE
+//	whep-load join -url URL -joins 30 -out FILE      (join time, time to key frame)
+//	whep-load report -dir DIR                          (markdown tables)
+//
+// Only local traffic: the viewers' sockets are bound to -bind (127.0.0.1, or
+// the address of run.sh's private network namespace), and remote candidates
+// outside 127.0.0.0/8 and -bind's /24 are dropped from the answer.
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/pion/ice/v2"
+	"github.com/pion/webrtc/v3"
+)
+
+var t0 = time.Now()
+
+func now() int64 { return int64(time.Since(t0)) }
+
+func ms(ns int64) float64 { return float64(ns) / 1e6 }
+
+// ---------------------------------------------------------------------------
+// Per-track statistics, updated by the track's reader goroutine.
+
+type trackStats struct {
+	clock      float64 // RTP clock rate
+	frameTicks float64 // RTP ticks per frame (video) or packet (audio)
+
+	pkts, bytes uint64
+	haveSeq     bool
+	firstSeq    int64
+	maxSeq      int64
+
+	haveTS  bool
+	ts0     int64 // first RTP timestamp, unwrapped
+	wall0   int64
+	maxTS   int64 // highest unwrapped timestamp seen
+	frames  uint64
+	missing uint64 // frames missing between timestamps seen
+
+	minD    float64 // lowest (wall - media) time seen, seconds
+	maxDWin float64 // highest in the current window
+}
+
+func (t *trackStats) update(seq uint16, ts uint32, n int, wall int64) {
+	t.pkts++
+	t.bytes += uint64(n)
+	if !t.haveSeq {
+		t.haveSeq = true
+		t.firstSeq, t.maxSeq = int64(seq), int64(seq)
+	} else {
+		ext := t.maxSeq + int64(int16(seq-uint16(t.maxSeq)))
+		if ext > t.maxSeq {
+			t.maxSeq = ext
+		}
+	}
+	if !t.haveTS {
+		t.haveTS = true
+		t.ts0, t.maxTS, t.wall0 = int64(ts), int64(ts), wall
+		t.frames = 1
+		t.minD, t.maxDWin = 0, 0
+		return
+	}
+	ext := t.maxTS + int64(int32(ts-uint32(t.maxTS)))
+	if ext > t.maxTS {
+		gap := float64(ext - t.maxTS)
+		if gap > 1.5*t.frameTicks {
+			t.missing += uint64(math.Round(gap/t.frameTicks)) - 1
+		}
+		t.frames++
+		t.maxTS = ext
+	}
+	d := float64(wall-t.wall0)/1e9 - float64(ext-t.ts0)/t.clock
+	if d < t.minD {
+		t.minD = d
+	}
+	if d > t.maxDWin {
+		t.maxDWin = d
+	}
+}
+
+type trackSnap struct {
+	Pkts, Bytes, Frames, Missing uint64
+	Expected                     int64
+	MediaS                       float64
+	Behind                       float64 // max (wall - media) above the lowest, seconds
+}
+
+func (t *trackStats) snap(resetWin bool) trackSnap {
+	s := trackSnap{Pkts: t.pkts, Bytes: t.bytes, Frames: t.frames, Missing: t.missing}
+	if t.haveSeq {
+		s.Expected = t.maxSeq - t.firstSeq + 1
+	}
+	if t.haveTS {
+		s.MediaS = float64(t.maxTS-t.ts0) / t.clock
+		s.Behind = t.maxDWin - t.minD
+	}
+	if resetWin {
+		t.maxDWin = t.minD
+	}
+	return s
+}
+
+// ---------------------------------------------------------------------------
+// A viewer
+
+type viewer struct {
+	id       int
+	pc       *webrtc.PeerConnection
+	location string
+
+	postNs, answerNs int64
+	connectedNs      int64 // atomic
+	failed           int32 // atomic
+	status           int
+	err              string
+
+	mu         sync.Mutex
+	video      trackStats
+	audio      trackStats
+	firstVidNs int64
+	keyTS      uint32
+	keyState   int // 0 none, 1 key frame started, 2 complete
+	keySeq     uint16
+	keyNs      int64
+	gotVideo   bool
+}
+
+type client struct {
+	apis     []*webrtc.API // viewer i uses apis[i % len]
+	cfg      webrtc.Configuration
+	http     *http.Client
+	endpoint *url.URL
+	behindS  float64
+	fps      float64
+	audioMs  float64
+}
+
+var allowed *net.IPNet
+
+func newClient(endpoint string, muxes int, behindMs float64, bind string) (*client, error) {
+	bindIP := net.ParseIP(bind).To4()
+	if bindIP == nil {
+		return nil, fmt.Errorf("-bind %q is no IPv4 address", bind)
+	}
+	allowed = &net.IPNet{IP: bindIP.Mask(net.CIDRMask(24, 32)), Mask: net.CIDRMask(24, 32)}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264,
+			ClockRate: 90000, SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"},
+		PayloadType: 102}, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, err
+	}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus,
+			ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
+		PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, err
+	}
+	se := webrtc.SettingEngine{}
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.Equal(bindIP) })
+	// All viewers' ICE, DTLS and SRTP on a few shared sockets (one API
+	// object each): fewer fds, one reader goroutine per socket instead of
+	// one per viewer.
+	var apis []*webrtc.API
+	for i := 0; i < muxes || (muxes == 0 && i == 0); i++ {
+		if muxes > 0 {
+			conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: bindIP})
+			if err != nil {
+				return nil, err
+			}
+			_ = conn.SetReadBuffer(16 << 20)
+			se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, conn))
+		}
+		apis = append(apis, webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)))
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := webrtc.GenerateCertificate(key)
+	if err != nil {
+		return nil, err
+	}
+	return &client{
+		apis:     apis,
+		cfg:      webrtc.Configuration{Certificates: []webrtc.Certificate{*cert}},
+		http:     &http.Client{Timeout: 30 * time.Second},
+		endpoint: u,
+		behindS:  behindMs / 1000,
+	}, nil
+}
+
+// Keeps only local candidates of the answer: nothing leaves the machine.
+func loopbackOnly(sdp string) string {
+	var out []string
+	for _, line := range strings.Split(sdp, "\r\n") {
+		if strings.HasPrefix(line, "a=candidate:") {
+			f := strings.Fields(line)
+			if len(f) < 6 {
+				continue
+			}
+			ip := net.ParseIP(f[4])
+			if ip == nil || !(ip.IsLoopback() || allowed.Contains(ip)) {
+				continue
+			}
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\r\n")
+}
+
+func rtpPayload(b []byte) (seq uint16, ts uint32, marker bool, payload []byte, ok bool) {
+	if len(b) < 12 || b[0]>>6 != 2 {
+		return
+	}
+	off := 12 + 4*int(b[0]&0x0f)
+	if b[0]&0x10 != 0 {
+		if len(b) < off+4 {
+			return
+		}
+		off += 4 + 4*int(b[off+2])<<8 + 4*int(b[off+3])
+	}
+	end := len(b)
+	if b[0]&0x20 != 0 && end > off {
+		end -= int(b[end-1])
+	}
+	if end < off {
+		return
+	}
+	return uint16(b[2])<<8 | uint16(b[3]), uint32(b[4])<<24 | uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7]),
+		b[1]&0x80 != 0, b[off:end], true
+}
+
+// Does this H.264 RTP payload start an IDR access unit (SPS, PPS or IDR)?
+func startsKeyFrame(p []byte) bool {
+	if len(p) < 2 {
+		return false
+	}
+	switch t := p[0] & 0x1f; {
+	case t == 5 || t == 7 || t == 8:
+		return true
+	case t == 24: // STAP-A
+		return len(p) > 3 && (p[3]&0x1f == 7 || p[3]&0x1f == 5)
+	case t == 28: // FU-A start
+		return p[1]&0x80 != 0 && p[1]&0x1f == 5
+	}
+	return false
+}
+
+func (v *viewer) readTrack(tr *webrtc.TrackRemote, video bool) {
+	buf := make([]byte, 1600)
+	for {
+		n, _, err := tr.Read(buf)
+		if err != nil {
+			return
+		}
+		wall := now()
+		seq, ts, marker, payload, ok := rtpPayload(buf[:n])
+		if !ok {
+			continue
+		}
+		v.mu.Lock()
+		if video {
+			v.video.update(seq, ts, len(payload), wall)
+			if !v.gotVideo {
+				v.gotVideo = true
+				v.firstVidNs = wall
+			}
+			// first complete key frame: from its first packet to its marker,
+			// with no sequence gap in between
+			switch v.keyState {
+			case 0:
+				if startsKeyFrame(payload) {
+					v.keyState, v.keyTS, v.keySeq = 1, ts, seq
+					if marker {
+						v.keyState, v.keyNs = 2, wall
+					}
+				}
+			case 1:
+				if ts != v.keyTS || seq != v.keySeq+1 {
+					v.keyState = 0 // lost or reordered: wait for the next one
+				} else {
+					v.keySeq = seq
+					if marker {
+						v.keyState, v.keyNs = 2, wall
+					}
+				}
+			}
+		} else {
+			v.audio.update(seq, ts, len(payload), wall)
+		}
+		v.mu.Unlock()
+	}
+}
+
+func (c *client) connect(v *viewer) error {
+	pc, err := c.apis[v.id%len(c.apis)].NewPeerConnection(c.cfg)
+	if err != nil {
+		return err
+	}
+	v.pc = pc
+	v.video = trackStats{clock: 90000, frameTicks: 90000 / c.fps}
+	v.audio = trackStats{clock: 48000, frameTicks: 48 * c.audioMs}
+	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{
+			Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			return err
+		}
+	}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		go v.readTrack(tr, tr.Kind() == webrtc.RTPCodecTypeVideo)
+		go func() { // RTCP: read and drop
+			b := make([]byte, 1500)
+			for {
+				if _, _, err := r.Read(b); err != nil {
+					return
+				}
+			}
+		}()
+	})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		switch s {
+		case webrtc.PeerConnectionStateConnected:
+			atomic.CompareAndSwapInt64(&v.connectedNs, 0, now())
+		case webrtc.PeerConnectionStateFailed:
+			atomic.StoreInt32(&v.failed, 1)
+		}
+	})
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return err
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return err
+	}
+	<-gathered
+
+	req, _ := http.NewRequest("POST", c.endpoint.String(), strings.NewReader(pc.LocalDescription().SDP))
+	req.Header.Set("Content-Type", "application/sdp")
+	v.postNs = now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	v.answerNs = now()
+	v.status = resp.StatusCode
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("POST answered %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	if loc, err := c.endpoint.Parse(resp.Header.Get("Location")); err == nil {
+		v.location = loc.String()
+	}
+	return pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer,
+		SDP: loopbackOnly(string(body))})
+}
+
+func (c *client) stop(v *viewer) {
+	if v.location != "" {
+		req, _ := http.NewRequest("DELETE", v.location, nil)
+		if resp, err := c.http.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
+	if v.pc != nil {
+		v.pc.Close()
+	}
+}
+
+// ---------------------------------------------------------------------------
+// /proc
+
+type procSample struct {
+	CPUTicks uint64
+	RSSKB    uint64
+	Threads  uint64
+	FDs      uint64
+}
+
+func readProc(pid int) (p procSample) {
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		s := string(b)
+		if i := strings.LastIndexByte(s, ')'); i > 0 {
+			f := strings.Fields(s[i+2:])
+			if len(f) > 13 {
+				u, _ := strconv.ParseUint(f[11], 10, 64)
+				st, _ := strconv.ParseUint(f[12], 10, 64)
+				p.CPUTicks = u + st
+			}
+		}
+	}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) < 2 {
+				continue
+			}
+			switch f[0] {
+			case "VmRSS:":
+				p.RSSKB, _ = strconv.ParseUint(f[1], 10, 64)
+			case "Threads:":
+				p.Threads, _ = strconv.ParseUint(f[1], 10, 64)
+			}
+		}
+	}
+	if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
+		p.FDs = uint64(len(ents))
+	}
+	return
+}
+
+// USER_HZ is 100 on Linux for everything /proc exports.
+const userHZ = 100.0
+
+// Socket receive-buffer drops of a process's UDP sockets (/proc/net/udp).
+func sockDrops(pid int) uint64 {
+	inodes := map[string]bool{}
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if l, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && strings.HasPrefix(l, "socket:[") {
+			inodes[l[8:len(l)-1]] = true
+		}
+	}
+	var total uint64
+	for _, f := range []string{"/proc/net/udp", "/proc/net/udp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			fl := strings.Fields(line)
+			if len(fl) < 13 || !inodes[fl[9]] {
+				continue
+			}
+			d, _ := strconv.ParseUint(fl[len(fl)-1], 10, 64)
+			total += d
+		}
+	}
+	return total
+}
+
+func udpRcvbufErrors() uint64 {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "Udp: ") {
+			continue
+		}
+		f := strings.Fields(line)
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.ParseUint(f[i], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+// ---------------------------------------------------------------------------
+// Records written as JSON lines
+
+type windowRec struct {
+	Type         string  `json:"type"` // "window"
+	Server       string  `json:"server"`
+	Level        int     `json:"level"`
+	Rep          int     `json:"rep"`
+	Viewers      int     `json:"viewers"` // viewers receiving in this window
+	Failed       int     `json:"failed"`  // joins that did not get media
+	WallS        float64 `json:"wall_s"`
+	ServerCPU    float64 `json:"server_cpu"` // cores
+	ServerRSSKB  uint64  `json:"server_rss_kb"`
+	ServerThr    uint64  `json:"server_threads"`
+	ServerFDs    uint64  `json:"server_fds"`
+	ClientCPU    float64 `json:"client_cpu"`
+	ClientRSSKB  uint64  `json:"client_rss_kb"`
+	ServerDrops  uint64  `json:"server_sock_drops"`
+	ClientDrops  uint64  `json:"client_sock_drops"`
+	RcvbufErrors uint64  `json:"udp_rcvbuf_errors"`
+	VideoKbps    float64 `json:"video_kbps"` // RTP payload, median viewer
+	AudioKbps    float64 `json:"audio_kbps"`
+	VideoPPS     float64 `json:"video_pps"` // median viewer
+	AudioPPS     float64 `json:"audio_pps"`
+	SeqLost      int64   `json:"seq_lost"`       // all viewers
+	MissFrames   uint64  `json:"missing_frames"` // all viewers
+	MaxBehindMs  float64 `json:"max_behind_ms"`
+	Lossy        []int   `json:"lossy,omitempty"`  // viewer ids with loss
+	Behind       []int   `json:"behind,omitempty"` // viewer ids behind real time
+	Stalled      []int   `json:"stalled,omitempty"`
+}
+
+type joinRec struct {
+	Type      string  `json:"type"` // "join"
+	Server    string  `json:"server"`
+	Tag       string  `json:"tag,omitempty"`
+	ID        int     `json:"id"`
+	Status    int     `json:"status"`
+	Err       string  `json:"err,omitempty"`
+	AnswerMs  float64 `json:"post_to_201_ms"`
+	ConnMs    float64 `json:"post_to_connected_ms,omitempty"`
+	FirstVid  float64 `json:"post_to_first_video_ms,omitempty"`
+	KeyMs     float64 `json:"post_to_keyframe_ms,omitempty"`
+	Concurrent int    `json:"viewers_before"`
+}
+
+type out struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+func (o *out) write(v interface{}) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.enc != nil {
+		o.enc.Encode(v)
+	}
+}
+
+func joinRecord(server, tag string, v *viewer, before int) joinRec {
+	r := joinRec{Type: "join", Server: server, Tag: tag, ID: v.id, Status: v.status, Err: v.err,
+		Concurrent: before}
+	if v.answerNs > 0 {
+		r.AnswerMs = ms(v.answerNs - v.postNs)
+	}
+	if c := atomic.LoadInt64(&v.connectedNs); c > 0 {
+		r.ConnMs = ms(c - v.postNs)
+	}
+	v.mu.Lock()
+	if v.gotVideo {
+		r.FirstVid = ms(v.firstVidNs - v.postNs)
+	}
+	if v.keyState == 2 {
+		r.KeyMs = ms(v.keyNs - v.postNs)
+	}
+	v.mu.Unlock()
+	return r
+}
+
+// ---------------------------------------------------------------------------
+// ramp
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	r := p / 100 * float64(len(s)-1)
+	lo := int(math.Floor(r))
+	hi := int(math.Ceil(r))
+	return s[lo] + (s[hi]-s[lo])*(r-float64(lo))
+}
+
+type rampCfg struct {
+	server    string
+	serverPID int
+	steps     []int
+	settle    time.Duration
+	window    time.Duration
+	repeats   int
+	joinRate  float64
+	parallel  int
+	readyWait time.Duration
+	noStop    bool
+	maxClient float64
+	signals   bool // SIGUSR1 to the server before a level's windows, SIGUSR2 after
+}
+
+type snapAll struct {
+	wall   int64
+	server procSample
+	client procSample
+	sDrops uint64
+	cDrops uint64
+	rcvbuf uint64
+	v, a   map[int]trackSnap
+}
+
+func takeSnap(cfg *rampCfg, viewers []*viewer) snapAll {
+	s := snapAll{wall: now(), v: map[int]trackSnap{}, a: map[int]trackSnap{}}
+	for _, v := range viewers {
+		v.mu.Lock()
+		s.v[v.id] = v.video.snap(true)
+		s.a[v.id] = v.audio.snap(true)
+		v.mu.Unlock()
+	}
+	s.server = readProc(cfg.serverPID)
+	s.client = readProc(os.Getpid())
+	s.sDrops = sockDrops(cfg.serverPID)
+	s.cDrops = sockDrops(os.Getpid())
+	s.rcvbuf = udpRcvbufErrors()
+	return s
+}
+
+func (c *client) runRamp(cfg *rampCfg, o *out, stop <-chan struct{}) int {
+	var active, failed []*viewer
+	nextID := 0
+	status := 0
+	defer func() {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
+		for _, v := range append(active, failed...) {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(v *viewer) { defer wg.Done(); c.stop(v); <-sem }(v)
+		}
+		wg.Wait()
+	}()
+
+	for li, level := range cfg.steps {
+		// join the new viewers, paced and a few at a time
+		var added []*viewer
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, cfg.parallel)
+		tick := time.Duration(float64(time.Second) / cfg.joinRate)
+		before := len(active)
+		for len(active)+len(added) < level {
+			v := &viewer{id: nextID}
+			nextID++
+			added = append(added, v)
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(v *viewer) {
+				defer wg.Done()
+				if err := c.connect(v); err != nil {
+					v.err = err.Error()
+					atomic.StoreInt32(&v.failed, 1)
+				}
+				<-sem
+			}(v)
+			select {
+			case <-stop:
+				return 1
+			case <-time.After(tick):
+			}
+		}
+		wg.Wait()
+		// wait until each new viewer has a complete key frame, or gives up
+		deadline := time.Now().Add(cfg.readyWait)
+		for _, v := range added {
+			for time.Now().Before(deadline) && atomic.LoadInt32(&v.failed) == 0 {
+				v.mu.Lock()
+				ok := v.keyState == 2
+				v.mu.Unlock()
+				if ok {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			v.mu.Lock()
+			ok := v.keyState == 2
+			v.mu.Unlock()
+			if !ok && v.err == "" {
+				v.err = "no complete key frame in time"
+			}
+			o.write(joinRecord(cfg.server, "ramp", v, before))
+			if ok {
+				active = append(active, v)
+			} else {
+				failed = append(failed, v)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "[%s] level %d: %d viewers receiving, %d failed joins\n",
+			cfg.server, level, len(active), len(failed))
+		select {
+		case <-stop:
+			return 1
+		case <-time.After(cfg.settle):
+		}
+
+		bad := len(failed) > 0
+		if cfg.signals {
+			syscall.Kill(cfg.serverPID, syscall.SIGUSR1)
+		}
+		prev := takeSnap(cfg, active)
+		for r := 0; r < cfg.repeats; r++ {
+			select {
+			case <-stop:
+				return 1
+			case <-time.After(cfg.window):
+			}
+			cur := takeSnap(cfg, active)
+			w := windowFrom(cfg, level, r, len(failed), prev, cur, active, c.behindS)
+			o.write(w)
+			fmt.Fprintf(os.Stderr, "[%s] level %d rep %d: server %.3f cores, rss %d MB, %d threads, %d fds; client %.2f cores; video %.0f kbit/s %.0f pkt/s per viewer; lost %d, missing frames %d, behind %d, max behind %.0f ms\n",
+				cfg.server, level, r, w.ServerCPU, w.ServerRSSKB/1024, w.ServerThr, w.ServerFDs, w.ClientCPU,
+				w.VideoKbps, w.VideoPPS, w.SeqLost, w.MissFrames, len(w.Behind), w.MaxBehindMs)
+			if len(w.Lossy) > 0 || len(w.Behind) > 0 || len(w.Stalled) > 0 {
+				bad = true
+			}
+			if w.ClientCPU > cfg.maxClient {
+				fmt.Fprintf(os.Stderr, "[%s] the client used %.2f cores: it, not the server, may be the limit\n",
+					cfg.server, w.ClientCPU)
+			}
+			prev = cur
+			if syscall.Kill(cfg.serverPID, 0) != nil {
+				fmt.Fprintf(os.Stderr, "[%s] the server process %d is gone\n", cfg.server, cfg.serverPID)
+				return 4
+			}
+		}
+		if cfg.signals {
+			syscall.Kill(cfg.serverPID, syscall.SIGUSR2)
+			time.Sleep(200 * time.Millisecond)
+		}
+		if bad && !cfg.noStop && li > 0 {
+			fmt.Fprintf(os.Stderr, "[%s] viewers fell behind or lost data at %d: stopping the ramp\n", cfg.server, level)
+			status = 3
+			break
+		}
+	}
+	return status
+}
+
+func windowFrom(cfg *rampCfg, level, rep, nfailed int, a, b snapAll, viewers []*viewer, behindS float64) windowRec {
+	dt := float64(b.wall-a.wall) / 1e9
+	w := windowRec{Type: "window", Server: cfg.server, Level: level, Rep: rep, Viewers: len(viewers),
+		Failed: nfailed, WallS: dt,
+		ServerCPU:    float64(b.server.CPUTicks-a.server.CPUTicks) / userHZ / dt,
+		ServerRSSKB:  b.server.RSSKB,
+		ServerThr:    b.server.Threads,
+		ServerFDs:    b.server.FDs,
+		ClientCPU:    float64(b.client.CPUTicks-a.client.CPUTicks) / userHZ / dt,
+		ClientRSSKB:  b.client.RSSKB,
+		ServerDrops:  b.sDrops - a.sDrops,
+		ClientDrops:  b.cDrops - a.cDrops,
+		RcvbufErrors: b.rcvbuf - a.rcvbuf,
+	}
+	var vk, ak, vp, ap []float64
+	for _, v := range viewers {
+		va, vb := a.v[v.id], b.v[v.id]
+		aa, ab := a.a[v.id], b.a[v.id]
+		vk = append(vk, float64(vb.Bytes-va.Bytes)*8/1000/dt)
+		ak = append(ak, float64(ab.Bytes-aa.Bytes)*8/1000/dt)
+		vp = append(vp, float64(vb.Pkts-va.Pkts)/dt)
+		ap = append(ap, float64(ab.Pkts-aa.Pkts)/dt)
+		lost := (vb.Expected - va.Expected) - int64(vb.Pkts-va.Pkts) +
+			(ab.Expected - aa.Expected) - int64(ab.Pkts-aa.Pkts)
+		miss := vb.Missing - va.Missing + ab.Missing - aa.Missing
+		if lost > 0 {
+			w.SeqLost += lost
+		}
+		w.MissFrames += miss
+		if lost > 0 || miss > 0 {
+			w.Lossy = append(w.Lossy, v.id)
+		}
+		behind := math.Max(vb.Behind, ab.Behind)
+		if behind*1000 > w.MaxBehindMs {
+			w.MaxBehindMs = behind * 1000
+		}
+		if behind > behindS {
+			w.Behind = append(w.Behind, v.id)
+		}
+		// media time must keep up with the wall clock
+		if vb.MediaS-va.MediaS < 0.8*dt || ab.MediaS-aa.MediaS < 0.8*dt {
+			w.Stalled = append(w.Stalled, v.id)
+		}
+	}
+	w.VideoKbps, w.AudioKbps = median(vk), median(ak)
+	w.VideoPPS, w.AudioPPS = median(vp), median(ap)
+	if len(viewers) == 0 {
+		w.VideoKbps, w.AudioKbps, w.VideoPPS, w.AudioPPS = 0, 0, 0, 0
+	}
+	return w
+}
+
+// ---------------------------------------------------------------------------
+// join: viewers join one after another, each until its first key frame
+
+func (c *client) runJoin(server, tag string, joins int, interval, timeout time.Duration, o *out) {
+	var wg sync.WaitGroup
+	var live int32
+	var answer, key []float64
+	var mu sync.Mutex
+	for i := 0; i < joins; i++ {
+		wg.Add(1)
+		go func(id int) {
+			defer wg.Done()
+			before := int(atomic.AddInt32(&live, 1)) - 1
+			defer atomic.AddInt32(&live, -1)
+			v := &viewer{id: id}
+			if err := c.connect(v); err != nil {
+				v.err = err.Error()
+			} else {
+				deadline := time.Now().Add(timeout)
+				for time.Now().Before(deadline) && atomic.LoadInt32(&v.failed) == 0 {
+					v.mu.Lock()
+					done := v.keyState == 2
+					v.mu.Unlock()
+					if done {
+						break
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			r := joinRecord(server, tag, v, before)
+			if r.KeyMs == 0 && r.Err == "" {
+				r.Err = "no complete key frame in time"
+			}
+			o.write(r)
+			mu.Lock()
+			if r.AnswerMs > 0 {
+				answer = append(answer, r.AnswerMs)
+			}
+			if r.KeyMs > 0 {
+				key = append(key, r.KeyMs)
+			}
+			mu.Unlock()
+			c.stop(v)
+		}(i)
+		time.Sleep(interval)
+	}
+	wg.Wait()
+	fmt.Fprintf(os.Stderr, "[%s %s] %d joins: POST->201 p50 %.1f p95 %.1f ms; POST->first complete key frame p50 %.0f p95 %.0f ms (%d ok)\n",
+		server, tag, joins, percentile(answer, 50), percentile(answer, 95), percentile(key, 50), percentile(key, 95), len(key))
+}
+
+// ---------------------------------------------------------------------------
+
+func parseSteps(s string) (steps []int) {
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+			steps = append(steps, n)
+		}
+	}
+	return
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: whep-load ramp|join|report [flags]")
+		os.Exit(2)
+	}
+	mode := os.Args[1]
+	fs := flag.NewFlagSet(mode, flag.ExitOnError)
+	endpoint := fs.String("url", "http://127.0.0.1:8889/whep", "WHEP endpoint")
+	server := fs.String("server", "whepsink", "name of the server, for the records")
+	tag := fs.String("tag", "", "tag for join records (e.g. gop2)")
+	pid := fs.Int("server-pid", 0, "server process to sample in /proc")
+	steps := fs.String("steps", "0,25,50,100", "viewer counts to ramp through")
+	settle := fs.Duration("settle", 3*time.Second, "wait after joins before measuring")
+	window := fs.Duration("window", 8*time.Second, "measurement window")
+	repeats := fs.Int("repeats", 3, "windows per level")
+	joinRate := fs.Float64("join-rate", 25, "joins per second while ramping")
+	parallel := fs.Int("parallel", 8, "joins in flight at once")
+	readyWait := fs.Duration("ready-wait", 15*time.Second, "how long a new viewer may take to its first key frame")
+	noStop := fs.Bool("no-stop", false, "do not stop the ramp when viewers fall behind")
+	behindMs := fs.Float64("behind-ms", 200, "a viewer this far behind real time is behind")
+	muxes := fs.Int("muxes", 2, "shared client UDP sockets (0: one socket per viewer)")
+	bind := fs.String("bind", "127.0.0.1", "local address of the viewers")
+	joins := fs.Int("joins", 30, "join mode: viewers that join")
+	interval := fs.Duration("interval", 370*time.Millisecond, "join mode: time between joins")
+	timeout := fs.Duration("timeout", 10*time.Second, "join mode: time to wait for a key frame")
+	fps := fs.Float64("fps", 30, "video frame rate of the stream")
+	audioMs := fs.Float64("audio-ms", 20, "audio packet duration")
+	outPath := fs.String("out", "", "JSON lines output (appends)")
+	dir := fs.String("dir", ".", "report: directory with the records")
+	maxClient := fs.Float64("max-client-cpu", 0.85, "warn when the client uses more cores than this")
+	signals := fs.Bool("latency-signals", false, "ramp: SIGUSR1 to the server before each step's windows, SIGUSR2 after (latency probes)")
+	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the client")
+	fs.Parse(os.Args[2:])
+	if *cpuprofile != "" {
+		if f, err := os.Create(*cpuprofile); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
+
+	if mode == "report" {
+		os.Exit(report(*dir))
+	}
+
+	o := &out{}
+	if *outPath != "" {
+		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0644)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		o.enc = json.NewEncoder(f)
+	}
+	c, err := newClient(*endpoint, *muxes, *behindMs, *bind)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "whep-load:", err)
+		os.Exit(1)
+	}
+	c.fps, c.audioMs = *fps, *audioMs
+
+	stop := make(chan struct{})
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() { <-sig; close(stop) }()
+
+	switch mode {
+	case "ramp":
+		cfg := &rampCfg{server: *server, serverPID: *pid, steps: parseSteps(*steps), settle: *settle,
+			window: *window, repeats: *repeats, joinRate: *joinRate, parallel: *parallel,
+			readyWait: *readyWait, noStop: *noStop, maxClient: *maxClient, signals: *signals}
+		status := c.runRamp(cfg, o, stop)
+		pprof.StopCPUProfile()
+		os.Exit(status)
+	case "join":
+		c.runJoin(*server, *tag, *joins, *interval, *timeout, o)
+	default:
+		fmt.Fprintln(os.Stderr, "unknown mode", mode)
+		os.Exit(2)
+	}
+}

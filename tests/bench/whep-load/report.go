@@ -1,0 +1,467 @@
+package main
+
+// The report: reads the JSON lines that run.sh collected (whep-load's windows
+// and joins, the servers' latency, the decoding viewers' first frames, the
+// run's description) and prints markdown tables.
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+type anyRec map[string]interface{}
+
+func (r anyRec) s(k string) string {
+	if v, ok := r[k].(string); ok {
+		return v
+	}
+	return ""
+}
+
+func (r anyRec) f(k string) float64 {
+	if v, ok := r[k].(float64); ok {
+		return v
+	}
+	return math.NaN()
+}
+
+func (r anyRec) n(k string) int {
+	if v, ok := r[k].([]interface{}); ok {
+		return len(v)
+	}
+	return 0
+}
+
+func readRecords(dir string) (recs []anyRec) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	sort.Strings(files)
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(fh)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		for sc.Scan() {
+			var r anyRec
+			if json.Unmarshal(sc.Bytes(), &r) == nil {
+				recs = append(recs, r)
+			}
+		}
+		fh.Close()
+	}
+	return
+}
+
+// "median (min–max)" of the values, with a format for each number
+func spread(xs []float64, format string) string {
+	var v []float64
+	for _, x := range xs {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			v = append(v, x)
+		}
+	}
+	if len(v) == 0 {
+		return "–"
+	}
+	sort.Float64s(v)
+	m := fmt.Sprintf(format, median(v))
+	if len(v) == 1 {
+		return m
+	}
+	return fmt.Sprintf("%s ("+format+"–"+format+")", m, v[0], v[len(v)-1])
+}
+
+type level struct {
+	n       int
+	windows []anyRec
+}
+
+func (l *level) vals(k string) (xs []float64) {
+	for _, w := range l.windows {
+		xs = append(xs, w.f(k))
+	}
+	return
+}
+
+func (l *level) clean() bool {
+	for _, w := range l.windows {
+		if w.n("lossy") > 0 || w.n("behind") > 0 || w.n("stalled") > 0 || w.f("failed") > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+type serverRun struct {
+	name   string
+	levels []*level
+	zero   *level
+}
+
+func (s *serverRun) at(n int) *level {
+	for _, l := range s.levels {
+		if l.n == n {
+			return l
+		}
+	}
+	return nil
+}
+
+// CPU, RSS, threads, fds per viewer at a level, one value per window, with
+// the no-viewer level's median subtracted.
+func (s *serverRun) perViewer(l *level, k string, scale float64) []float64 {
+	if s.zero == nil || l.n == 0 {
+		return nil
+	}
+	base := median(s.zero.vals(k))
+	var xs []float64
+	for _, x := range l.vals(k) {
+		xs = append(xs, (x-base)/float64(l.n)*scale)
+	}
+	return xs
+}
+
+func (s *serverRun) maxClean() (int, bool) {
+	best, capped := 0, true
+	for _, l := range s.levels {
+		if !l.clean() {
+			capped = false
+			break
+		}
+		best = l.n
+	}
+	return best, capped
+}
+
+func collectRuns(recs []anyRec) map[string]*serverRun {
+	runs := map[string]*serverRun{}
+	for _, r := range recs {
+		if r.s("type") != "window" {
+			continue
+		}
+		name := r.s("server")
+		s := runs[name]
+		if s == nil {
+			s = &serverRun{name: name}
+			runs[name] = s
+		}
+		n := int(r.f("level"))
+		l := s.at(n)
+		if l == nil {
+			l = &level{n: n}
+			s.levels = append(s.levels, l)
+		}
+		l.windows = append(l.windows, r)
+	}
+	for _, s := range runs {
+		sort.Slice(s.levels, func(i, j int) bool { return s.levels[i].n < s.levels[j].n })
+		s.zero = s.at(0)
+	}
+	return runs
+}
+
+func pcts(xs []float64, ps ...float64) string {
+	if len(xs) == 0 {
+		return "–"
+	}
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, fmt.Sprintf("%.0f", percentile(xs, p)))
+	}
+	return strings.Join(parts, " / ")
+}
+
+func ratio(a, b float64) string {
+	if math.IsNaN(a) || math.IsNaN(b) || a == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", b/a)
+}
+
+func report(dir string) int {
+	recs := readRecords(dir)
+	if len(recs) == 0 {
+		fmt.Fprintln(os.Stderr, "report: no records in", dir)
+		return 1
+	}
+	runs := collectRuns(recs)
+	servers := []string{"whepsink", "baseline"}
+
+	// the run's description
+	for _, r := range recs {
+		if r.s("type") == "meta" {
+			fmt.Printf("Machine: %s, %s cores, kernel %s; GStreamer %s; client: %s.\n",
+				r.s("cpu"), r.s("cores"), r.s("kernel"), r.s("gstreamer"), r.s("client"))
+			fmt.Printf("Pinning: %s. Run: %s, %s.\n", r.s("pinning"), r.s("date"), r.s("mode"))
+			fmt.Printf("Stream: %s\n\n", r.s("stream"))
+		}
+	}
+
+	// the rate the viewers actually received, from the ramp windows
+	for _, name := range servers {
+		s := runs[name]
+		if s == nil {
+			continue
+		}
+		var vk, vp, ak, ap []float64
+		for _, l := range s.levels {
+			if l.n == 0 {
+				continue
+			}
+			vk = append(vk, l.vals("video_kbps")...)
+			vp = append(vp, l.vals("video_pps")...)
+			ak = append(ak, l.vals("audio_kbps")...)
+			ap = append(ap, l.vals("audio_pps")...)
+		}
+		fmt.Printf("Received per viewer from %s (RTP payload, median viewer, all windows): video %s kbit/s in %s pkt/s, audio %s kbit/s in %s pkt/s.\n",
+			name, spread(vk, "%.0f"), spread(vp, "%.0f"), spread(ak, "%.0f"), spread(ap, "%.0f"))
+	}
+	fmt.Println()
+
+	// the level both servers served cleanly, for a fair CPU comparison
+	cmp := 0
+	if w, b := runs["whepsink"], runs["baseline"]; w != nil && b != nil {
+		wm, _ := w.maxClean()
+		bm, _ := b.maxClean()
+		for _, l := range w.levels {
+			if l.n > 0 && l.n <= wm && l.n <= bm && b.at(l.n) != nil {
+				cmp = l.n
+			}
+		}
+	}
+
+	fmt.Println("| figure | whepsink | baseline | baseline / whepsink |")
+	fmt.Println("|---|---|---|---|")
+	row := func(label string, f func(s *serverRun) ([]float64, string)) {
+		var meds [2]float64
+		var cells [2]string
+		for i, name := range servers {
+			meds[i], cells[i] = math.NaN(), "–"
+			if s := runs[name]; s != nil {
+				xs, format := f(s)
+				cells[i] = spread(xs, format)
+				if len(xs) > 0 {
+					meds[i] = median(xs)
+				}
+			}
+		}
+		fmt.Printf("| %s | %s | %s | %s |\n", label, cells[0], cells[1], ratio(meds[0], meds[1]))
+	}
+	if cmp > 0 {
+		row(fmt.Sprintf("server CPU per viewer at %d viewers (ms of CPU per viewer-second)", cmp),
+			func(s *serverRun) ([]float64, string) { return s.perViewer(s.at(cmp), "server_cpu", 1000), "%.1f" })
+		row(fmt.Sprintf("viewers per core at %d viewers (1 / CPU per viewer)", cmp),
+			func(s *serverRun) ([]float64, string) {
+				var xs []float64
+				for _, x := range s.perViewer(s.at(cmp), "server_cpu", 1) {
+					xs = append(xs, 1/x)
+				}
+				return xs, "%.0f"
+			})
+	}
+	for _, name := range servers {
+		if s := runs[name]; s != nil {
+			top := s.levels[len(s.levels)-1]
+			_ = top
+		}
+	}
+	fmt.Printf("| most viewers with none behind or losing data (ramp steps) | %s | %s | |\n",
+		cleanCell(runs["whepsink"]), cleanCell(runs["baseline"]))
+	for _, k := range []struct{ key, label, format string; scale float64 }{
+		{"server_cpu", "server CPU per viewer at the highest clean step (ms/viewer-s)", "%.1f", 1000},
+		{"server_rss_kb", "RSS per viewer at the highest clean step (MB)", "%.2f", 1.0 / 1024},
+		{"server_threads", "threads per viewer at the highest clean step", "%.1f", 1},
+		{"server_fds", "fds per viewer at the highest clean step", "%.1f", 1},
+	} {
+		k := k
+		row(k.label, func(s *serverRun) ([]float64, string) {
+			n, _ := s.maxClean()
+			if l := s.at(n); l != nil {
+				return s.perViewer(l, k.key, k.scale), k.format
+			}
+			return nil, k.format
+		})
+	}
+
+	// joins
+	joins := map[string]map[string][]anyRec{}
+	for _, r := range recs {
+		if r.s("type") != "join" {
+			continue
+		}
+		if joins[r.s("server")] == nil {
+			joins[r.s("server")] = map[string][]anyRec{}
+		}
+		joins[r.s("server")][r.s("tag")] = append(joins[r.s("server")][r.s("tag")], r)
+	}
+	field := func(rs []anyRec, k string) (xs []float64) {
+		for _, r := range rs {
+			if v := r.f(k); !math.IsNaN(v) && v > 0 {
+				xs = append(xs, v)
+			}
+		}
+		return
+	}
+	pctRow := func(label string, get func(name string) []float64, ps ...float64) {
+		var cells [2]string
+		var meds [2]float64
+		for i, name := range servers {
+			xs := get(name)
+			cells[i] = pcts(xs, ps...)
+			if len(xs) > 0 {
+				cells[i] += fmt.Sprintf(" (n=%d)", len(xs))
+			}
+			meds[i] = percentile(xs, ps[0])
+		}
+		fmt.Printf("| %s | %s | %s | %s |\n", label, cells[0], cells[1], ratio(meds[0], meds[1]))
+	}
+	pctRow("session setup POST → 201, p50 / p95 (ms), all joins", func(name string) []float64 {
+		var all []float64
+		for _, rs := range joins[name] {
+			all = append(all, field(rs, "post_to_201_ms")...)
+		}
+		return all
+	}, 50, 95)
+	pctRow("POST → ICE+DTLS connected, p50 / p95 (ms), all joins", func(name string) []float64 {
+		var all []float64
+		for _, rs := range joins[name] {
+			all = append(all, field(rs, "post_to_connected_ms")...)
+		}
+		return all
+	}, 50, 95)
+	var tags []string
+	seen := map[string]bool{}
+	for _, m := range joins {
+		for t := range m {
+			if strings.HasPrefix(t, "gop") && !seen[t] {
+				seen[t] = true
+				tags = append(tags, t)
+			}
+		}
+	}
+	sort.Strings(tags)
+	for _, t := range tags {
+		t := t
+		pctRow(fmt.Sprintf("POST → first complete key frame received, %s, p50 / p95 (ms)", t),
+			func(name string) []float64 { return field(joins[name][t], "post_to_keyframe_ms") }, 50, 95)
+	}
+	// decoded first frames (webrtcbin + avdec_h264 viewers)
+	dec := map[string]map[string][]float64{}
+	for _, r := range recs {
+		if r.s("type") != "ttff" {
+			continue
+		}
+		if dec[r.s("server")] == nil {
+			dec[r.s("server")] = map[string][]float64{}
+		}
+		if v := r.f("ms"); v > 0 {
+			dec[r.s("server")][r.s("tag")] = append(dec[r.s("server")][r.s("tag")], v)
+		}
+	}
+	var dtags []string
+	seen = map[string]bool{}
+	for _, m := range dec {
+		for t := range m {
+			if !seen[t] {
+				seen[t] = true
+				dtags = append(dtags, t)
+			}
+		}
+	}
+	sort.Strings(dtags)
+	for _, t := range dtags {
+		t := t
+		pctRow(fmt.Sprintf("first decoded frame (webrtcbin viewer: offer → POST → decoded), %s, p50 / p95 (ms)", t),
+			func(name string) []float64 { return dec[name][t] }, 50, 95)
+	}
+	// latency
+	lat := map[string]map[string]anyRec{}
+	var lkeys []string
+	seen = map[string]bool{}
+	for _, r := range recs {
+		if r.s("type") != "latency" {
+			continue
+		}
+		if lat[r.s("server")] == nil {
+			lat[r.s("server")] = map[string]anyRec{}
+		}
+		k := fmt.Sprintf("%s, %d viewers", r.s("media"), int(r.f("viewers")))
+		lat[r.s("server")][k] = r
+		if !seen[k] {
+			seen[k] = true
+			lkeys = append(lkeys, k)
+		}
+	}
+	sort.Strings(lkeys)
+	for _, k := range lkeys {
+		var cells [2]string
+		var meds [2]float64
+		for i, name := range servers {
+			cells[i], meds[i] = "–", math.NaN()
+			if r, ok := lat[name][k]; ok {
+				cells[i] = fmt.Sprintf("%.1f / %.1f / %.1f (n=%d)", r.f("p50_ms"), r.f("p95_ms"), r.f("p99_ms"), int(r.f("n")))
+				meds[i] = r.f("p95_ms")
+			}
+		}
+		fmt.Printf("| added latency TS in → SRTP out (%s), p50 / p95 / p99 (ms) | %s | %s | %s |\n", k, cells[0], cells[1], ratio(meds[0], meds[1]))
+	}
+	fmt.Println()
+
+	// the ramps in detail
+	for _, name := range servers {
+		s := runs[name]
+		if s == nil {
+			continue
+		}
+		fmt.Printf("Ramp, %s (each cell: median (min–max) over the windows at that step):\n\n", name)
+		fmt.Println("| viewers | server cores | ms CPU per viewer-s | RSS MB | threads | fds | client cores | video kbit/s per viewer | seq lost | missing frames | viewers behind | max behind (ms) |")
+		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
+		for _, l := range s.levels {
+			var lost, miss, behind []float64
+			for _, w := range l.windows {
+				lost = append(lost, w.f("seq_lost"))
+				miss = append(miss, w.f("missing_frames"))
+				behind = append(behind, float64(w.n("behind")+w.n("stalled")))
+			}
+			var rss []float64
+			for _, x := range l.vals("server_rss_kb") {
+				rss = append(rss, x/1024)
+			}
+			mark := ""
+			if !l.clean() {
+				mark = " ✗"
+			}
+			fmt.Printf("| %d%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.n, mark,
+				spread(l.vals("server_cpu"), "%.3f"), spread(s.perViewer(l, "server_cpu", 1000), "%.1f"),
+				spread(rss, "%.0f"), spread(l.vals("server_threads"), "%.0f"), spread(l.vals("server_fds"), "%.0f"),
+				spread(l.vals("client_cpu"), "%.2f"), spread(l.vals("video_kbps"), "%.0f"),
+				spread(lost, "%.0f"), spread(miss, "%.0f"), spread(behind, "%.0f"), spread(l.vals("max_behind_ms"), "%.0f"))
+		}
+		fmt.Println()
+	}
+	fmt.Println("✗: a viewer lost packets or frames, fell behind real time or failed to join at that step.")
+	return 0
+}
+
+func cleanCell(s *serverRun) string {
+	if s == nil {
+		return "–"
+	}
+	n, capped := s.maxClean()
+	if capped {
+		return fmt.Sprintf("≥ %d (the highest step run)", n)
+	}
+	for i, l := range s.levels {
+		if !l.clean() {
+			return fmt.Sprintf("%d (not at %d)", n, s.levels[i].n)
+		}
+	}
+	return fmt.Sprint(n)
+}
