@@ -15,6 +15,14 @@ enum
 { MEDIA_VIDEO, MEDIA_AUDIO, N_MEDIA };
 static const gchar *const media_names[] = { "video", "audio" };
 
+/* Where a unit is seen on its way: tsdemux's output, the parser's, the
+ * clocksync before the tee (whepsink), the payloader's RTP, srtpenc's clear
+ * RTP input (after webrtcbin's own elements), nicesink (SRTP out). */
+enum
+{ ST_DEMUX, ST_PARSE, ST_SYNC, ST_PAY, ST_SRTPENC, ST_OUT, N_STAGES };
+static const gchar *const stage_names[] =
+    { "demux", "parse", "sync", "pay", "srtpenc", "out" };
+
 typedef struct
 {
   gint kind;                    /* -1 unknown, else MEDIA_* */
@@ -47,8 +55,7 @@ struct _BenchLatency
   GHashTable *inputs;           /* key hash -> InEntry */
   GHashTable *pending;          /* ssrc << 16 | seq -> Pending */
   GHashTable *ssrcs[N_MEDIA];   /* ssrcs that delivered samples */
-  GArray *out[N_MEDIA];         /* ms, TS in -> SRTP out */
-  GArray *clear[N_MEDIA];       /* ms, TS in -> clear RTP into srtpenc */
+  GArray *st[N_MEDIA][N_STAGES];        /* ms from TS in */
   gint64 started;               /* samples from units that came after this */
   gint64 last_prune;
   guint unmatched[N_MEDIA];
@@ -256,51 +263,131 @@ rtp_parse (const guint8 * d, gsize size, guint32 * ssrc, guint16 * seq,
   return TRUE;
 }
 
+/* The input unit whose start this RTP packet carries, if any */
+static InEntry *
+rtp_entry (BenchLatency * lat, const guint8 * d, gsize size, guint32 * ssrc,
+    guint16 * seq)
+{
+  const guint8 *pl, *key = NULL;
+  gsize plen;
+  InEntry *e = NULL;
+  gint type;
+
+  if (!rtp_parse (d, size, ssrc, seq, &pl, &plen))
+    return NULL;
+  type = pl[0] & 0x1f;
+  /* video: FU-A start of a slice, or a slice in one packet */
+  if (type == 28 && plen > 2 + KEYLEN && (pl[1] & 0x80) &&
+      ((pl[1] & 0x1f) == 1 || (pl[1] & 0x1f) == 5))
+    key = pl + 2;
+  else if ((type == 1 || type == 5) && plen > 1 + KEYLEN)
+    key = pl + 1;
+  if (key)
+    e = g_hash_table_lookup (lat->inputs, GSIZE_TO_POINTER (key_hash (key)));
+  /* audio: the Opus packet after its TOC byte */
+  if (e == NULL && plen > 1 + KEYLEN) {
+    e = g_hash_table_lookup (lat->inputs, GSIZE_TO_POINTER (key_hash (pl +
+                1)));
+    if (e && e->media != MEDIA_AUDIO)
+      e = NULL;
+  }
+  if (e == NULL && key && lat->started)
+    lat->unmatched[MEDIA_VIDEO]++;
+  if (e && (e->count != 1 || !lat->started || e->t_in < lat->started))
+    e = NULL;
+  return e;
+}
+
+static void
+add_sample (BenchLatency * lat, InEntry * e, gint stage, gint64 t)
+{
+  gdouble ms = (t - e->t_in) / 1000.0;
+
+  g_array_append_val (lat->st[e->media][stage], ms);
+}
+
 static void
 clear_rtp (BenchLatency * lat, GstBuffer * buf, gint64 t)
 {
   GstMapInfo map;
-  const guint8 *pl;
-  gsize plen;
   guint32 ssrc;
   guint16 seq;
-  const guint8 *key = NULL;
-  InEntry *e = NULL;
+  InEntry *e;
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))
     return;
-  if (rtp_parse (map.data, map.size, &ssrc, &seq, &pl, &plen)) {
-    gint type = pl[0] & 0x1f;
+  if ((e = rtp_entry (lat, map.data, map.size, &ssrc, &seq))) {
+    Pending *p = g_new (Pending, 1);
 
-    /* video: FU-A start of a slice, or a slice in one packet */
-    if (type == 28 && plen > 2 + KEYLEN && (pl[1] & 0x80) &&
-        ((pl[1] & 0x1f) == 1 || (pl[1] & 0x1f) == 5))
-      key = pl + 2;
-    else if ((type == 1 || type == 5) && plen > 1 + KEYLEN)
-      key = pl + 1;
-    if (key)
-      e = g_hash_table_lookup (lat->inputs, GSIZE_TO_POINTER (key_hash (key)));
-    /* audio: the Opus packet after its TOC byte */
-    if (e == NULL && plen > 1 + KEYLEN) {
-      e = g_hash_table_lookup (lat->inputs,
-          GSIZE_TO_POINTER (key_hash (pl + 1)));
-      if (e && e->media != MEDIA_AUDIO)
-        e = NULL;
-    }
-    if (e && e->count == 1 && lat->started && e->t_in >= lat->started) {
-      Pending *p = g_new (Pending, 1);
-
-      p->t_in = e->t_in;
-      p->t_clear = t;
-      p->media = e->media;
-      g_hash_table_replace (lat->pending,
-          GSIZE_TO_POINTER ((gsize) ssrc << 16 | seq), p);
-    } else if (key && e == NULL && lat->started) {
-      lat->unmatched[MEDIA_VIDEO]++;
-    }
+    add_sample (lat, e, ST_SRTPENC, t);
+    p->t_in = e->t_in;
+    p->t_clear = t;
+    p->media = e->media;
+    g_hash_table_replace (lat->pending,
+        GSIZE_TO_POINTER ((gsize) ssrc << 16 | seq), p);
   }
   gst_buffer_unmap (buf, &map);
 }
+
+static void
+pay_rtp (BenchLatency * lat, GstBuffer * buf, gint64 t)
+{
+  GstMapInfo map;
+  guint32 ssrc;
+  guint16 seq;
+  InEntry *e;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return;
+  if ((e = rtp_entry (lat, map.data, map.size, &ssrc, &seq)))
+    add_sample (lat, e, ST_PAY, t);
+  gst_buffer_unmap (buf, &map);
+}
+
+/* Elementary stream buffers (before payloading): slices after start codes,
+ * or one Opus packet. */
+static void
+es_buffer (BenchLatency * lat, GstBuffer * buf, gint64 t, gint stage)
+{
+  GstMapInfo map;
+  gsize i;
+  gboolean found = FALSE;
+  InEntry *e;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return;
+  for (i = 0; i + 4 + KEYLEN <= map.size; i++) {
+    const guint8 *d = map.data + i;
+    gint type;
+
+    if (d[0] || d[1] || d[2] != 1)
+      continue;
+    type = d[3] & 0x1f;
+    if (type != 1 && type != 5)
+      continue;
+    e = g_hash_table_lookup (lat->inputs, GSIZE_TO_POINTER (key_hash (d +
+                4)));
+    if (e && e->count == 1 && lat->started && e->t_in >= lat->started)
+      add_sample (lat, e, stage, t);
+    found = TRUE;
+    i += 3 + KEYLEN;
+  }
+  if (!found && map.size > 1 + KEYLEN) {
+    e = g_hash_table_lookup (lat->inputs, GSIZE_TO_POINTER (key_hash
+            (map.data + 1)));
+    if (e && e->media == MEDIA_AUDIO && e->count == 1 && lat->started &&
+        e->t_in >= lat->started)
+      add_sample (lat, e, stage, t);
+  }
+  gst_buffer_unmap (buf, &map);
+}
+
+#define ES_FUNC(name, stage) \
+static void name (BenchLatency * lat, GstBuffer * buf, gint64 t) \
+{ es_buffer (lat, buf, t, stage); }
+ES_FUNC (es_demux, ST_DEMUX)
+ES_FUNC (es_parse, ST_PARSE)
+ES_FUNC (es_sync, ST_SYNC)
 
 static void
 srtp_out (BenchLatency * lat, GstBuffer * buf, gint64 t)
@@ -322,9 +409,7 @@ srtp_out (BenchLatency * lat, GstBuffer * buf, gint64 t)
   if (p == NULL)
     return;
   ms = (t - p->t_in) / 1000.0;
-  g_array_append_val (lat->out[p->media], ms);
-  ms = (p->t_clear - p->t_in) / 1000.0;
-  g_array_append_val (lat->clear[p->media], ms);
+  g_array_append_val (lat->st[p->media][ST_OUT], ms);
   g_hash_table_add (lat->ssrcs[p->media], GUINT_TO_POINTER (ssrc));
   g_hash_table_remove (lat->pending, k);
 }
@@ -363,6 +448,15 @@ out_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+#define PROBE_FUNC(name, func) \
+static GstPadProbeReturn \
+name (GstPad * pad, GstPadProbeInfo * info, gpointer user_data) \
+{ each_buffer (info, user_data, func); return GST_PAD_PROBE_OK; }
+PROBE_FUNC (demux_probe, es_demux)
+PROBE_FUNC (parse_probe, es_parse)
+PROBE_FUNC (sync_probe, es_sync)
+PROBE_FUNC (pay_probe, pay_rtp)
+
 #define DATA_PROBE (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST)
 
 static void
@@ -371,6 +465,40 @@ srtpenc_pad_added (GstElement * enc, GstPad * pad, BenchLatency * lat)
   if (GST_PAD_IS_SINK (pad) && g_str_has_prefix (GST_PAD_NAME (pad),
           "rtp_sink"))
     gst_pad_add_probe (pad, DATA_PROBE, clear_probe, lat, NULL);
+}
+
+static void
+demux_pad_added (GstElement * demux, GstPad * pad, BenchLatency * lat)
+{
+  if (GST_PAD_IS_SRC (pad))
+    gst_pad_add_probe (pad, DATA_PROBE, demux_probe, lat, NULL);
+}
+
+static gboolean
+inside_webrtcbin (GstElement * element)
+{
+  GstObject *o = GST_OBJECT_PARENT (element);
+
+  for (; o; o = GST_OBJECT_PARENT (o)) {
+    GstElementFactory *f = GST_IS_ELEMENT (o) ?
+        gst_element_get_factory (GST_ELEMENT (o)) : NULL;
+
+    if (f && g_str_equal (GST_OBJECT_NAME (f), "webrtcbin"))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+probe_src (GstElement * element, GstPadProbeCallback cb, BenchLatency * lat)
+{
+  GstPad *pad = gst_element_get_static_pad (element, "src");
+
+  g_object_set_data (G_OBJECT (element), "bench-latency", lat);
+  if (pad) {
+    gst_pad_add_probe (pad, DATA_PROBE, cb, lat, NULL);
+    gst_object_unref (pad);
+  }
 }
 
 static void
@@ -399,6 +527,18 @@ watch_element (GstElement * element, BenchLatency * lat)
     g_object_set_data (G_OBJECT (element), "bench-latency", lat);
     gst_pad_add_probe (pad, DATA_PROBE, out_probe, lat, NULL);
     gst_object_unref (pad);
+  } else if (g_str_equal (name, "tsdemux")) {
+    g_object_set_data (G_OBJECT (element), "bench-latency", lat);
+    g_signal_connect (element, "pad-added", G_CALLBACK (demux_pad_added),
+        lat);
+  } else if (g_str_equal (name, "h264parse") || g_str_equal (name,
+          "opusparse")) {
+    probe_src (element, parse_probe, lat);
+  } else if (g_str_equal (name, "clocksync") && !inside_webrtcbin (element)) {
+    probe_src (element, sync_probe, lat);
+  } else if (g_str_equal (name, "rtph264pay") || g_str_equal (name,
+          "rtpopuspay")) {
+    probe_src (element, pay_probe, lat);
   }
 }
 
@@ -425,7 +565,7 @@ BenchLatency *
 bench_latency_new (GstElement * pipeline, GstPad * ts_pad)
 {
   BenchLatency *lat = g_new0 (BenchLatency, 1);
-  gint i;
+  gint i, j;
 
   g_mutex_init (&lat->lock);
   lat->pids = g_new0 (PidState, 8192);
@@ -433,25 +573,27 @@ bench_latency_new (GstElement * pipeline, GstPad * ts_pad)
   lat->pending = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (i = 0; i < N_MEDIA; i++) {
     lat->ssrcs[i] = g_hash_table_new (NULL, NULL);
-    lat->out[i] = g_array_new (FALSE, FALSE, sizeof (gdouble));
-    lat->clear[i] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+    for (j = 0; j < N_STAGES; j++)
+      lat->st[i][j] = g_array_new (FALSE, FALSE, sizeof (gdouble));
   }
   gst_pad_add_probe (ts_pad, GST_PAD_PROBE_TYPE_BUFFER, ts_probe, lat, NULL);
   g_signal_connect (pipeline, "deep-element-added",
       G_CALLBACK (deep_element_added), lat);
+  /* what is there already */
+  deep_element_added (NULL, NULL, pipeline, lat);
   return lat;
 }
 
 void
 bench_latency_start (BenchLatency * lat)
 {
-  gint i;
+  gint i, j;
 
   g_mutex_lock (&lat->lock);
   lat->started = g_get_monotonic_time ();
   for (i = 0; i < N_MEDIA; i++) {
-    g_array_set_size (lat->out[i], 0);
-    g_array_set_size (lat->clear[i], 0);
+    for (j = 0; j < N_STAGES; j++)
+      g_array_set_size (lat->st[i][j], 0);
     g_hash_table_remove_all (lat->ssrcs[i]);
     lat->unmatched[i] = 0;
   }
@@ -485,22 +627,27 @@ pct (GArray * a, gdouble p)
 void
 bench_latency_write (BenchLatency * lat, const gchar * server, FILE * out)
 {
-  gint i;
+  gint i, j;
 
   g_mutex_lock (&lat->lock);
   for (i = 0; i < N_MEDIA; i++) {
-    GArray *o = lat->out[i], *c = lat->clear[i];
+    GArray *o = lat->st[i][ST_OUT];
 
-    g_array_sort (o, cmp_double);
-    g_array_sort (c, cmp_double);
+    for (j = 0; j < N_STAGES; j++)
+      g_array_sort (lat->st[i][j], cmp_double);
     fprintf (out, "{\"type\":\"latency\",\"server\":\"%s\",\"media\":\"%s\","
         "\"viewers\":%u,\"n\":%u,\"p50_ms\":%.2f,\"p95_ms\":%.2f,"
-        "\"p99_ms\":%.2f,\"max_ms\":%.2f,\"to_srtpenc_p50_ms\":%.2f,"
-        "\"to_srtpenc_p95_ms\":%.2f,\"to_srtpenc_p99_ms\":%.2f,"
-        "\"unmatched\":%u}\n", server, media_names[i],
-        g_hash_table_size (lat->ssrcs[i]), o->len, pct (o, 50), pct (o, 95),
-        pct (o, 99), pct (o, 100), pct (c, 50), pct (c, 95), pct (c, 99),
+        "\"p99_ms\":%.2f,\"max_ms\":%.2f,\"unmatched\":%u", server,
+        media_names[i], g_hash_table_size (lat->ssrcs[i]), o->len,
+        pct (o, 50), pct (o, 95), pct (o, 99), pct (o, 100),
         lat->unmatched[i]);
+    for (j = 0; j < N_STAGES; j++) {
+      GArray *a = lat->st[i][j];
+
+      fprintf (out, ",\"%s\":[%.2f,%.2f,%.2f,%u]", stage_names[j],
+          pct (a, 50), pct (a, 95), pct (a, 99), a->len);
+    }
+    fprintf (out, "}\n");
   }
   fflush (out);
   g_mutex_unlock (&lat->lock);

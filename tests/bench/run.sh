@@ -175,10 +175,11 @@ gst_version=$(gst-launch-1.0 --version | sed -n 's/.*GStreamer \([0-9.]*\).*/\1/
 pion_version=$(dpkg-query -W -f='${Version}' golang-github-pion-webrtc.v3-dev 2>/dev/null || echo '?')
 srtp_version=$(dpkg-query -W -f='${Version}' libsrtp2-1 2>/dev/null || echo '?')
 start_time=$(date +%s)
+rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo "${WHEP_BENCH_REV:-unknown}")
 {
   echo "# whepsink benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "# machine: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r)"
-  echo "# GStreamer $gst_version, libsrtp2 $srtp_version, pion $pion_version, $(go version | cut -d' ' -f3)"
+  echo "# whepsink $rev; GStreamer $gst_version, libsrtp2 $srtp_version, pion $pion_version, $(go version | cut -d' ' -f3)"
   echo "# pinning: server + stream source on CPU 0, load client on CPU 1 (taskset)"
   echo "# results: $out"
 } | tee "$out/header.txt"

@@ -386,7 +386,7 @@ func report(dir string) int {
 	var lkeys []string
 	seen = map[string]bool{}
 	for _, r := range recs {
-		if r.s("type") != "latency" {
+		if r.s("type") != "latency" || r.f("n") == 0 {
 			continue
 		}
 		if lat[r.s("server")] == nil {
@@ -413,6 +413,34 @@ func report(dir string) int {
 		fmt.Printf("| added latency TS in → SRTP out (%s), p50 / p95 / p99 (ms) | %s | %s | %s |\n", k, cells[0], cells[1], ratio(meds[0], meds[1]))
 	}
 	fmt.Println()
+
+	// where the latency is added
+	var lrecs []anyRec
+	for _, r := range recs {
+		if r.s("type") == "latency" && r.f("n") > 0 {
+			lrecs = append(lrecs, r)
+		}
+	}
+	if len(lrecs) > 0 {
+		stages := []string{"demux", "parse", "sync", "pay", "srtpenc", "out"}
+		fmt.Println("Added latency by stage: ms from the TS buffer into the server to the unit leaving each stage, p50 / p95 (tsdemux output, parser output, clocksync before the tee, payloader output, srtpenc input, SRTP handed to nicesink):")
+		fmt.Println()
+		fmt.Println("| server | media | viewers | " + strings.Join(stages, " | ") + " |")
+		fmt.Println("|---|---|---|" + strings.Repeat("---|", len(stages)))
+		for _, r := range lrecs {
+			var cells []string
+			for _, st := range stages {
+				a, ok := r[st].([]interface{})
+				if !ok || len(a) < 4 || a[3].(float64) == 0 {
+					cells = append(cells, "–")
+					continue
+				}
+				cells = append(cells, fmt.Sprintf("%.1f / %.1f", a[0].(float64), a[1].(float64)))
+			}
+			fmt.Printf("| %s | %s | %d | %s |\n", r.s("server"), r.s("media"), int(r.f("viewers")), strings.Join(cells, " | "))
+		}
+		fmt.Println()
+	}
 
 	// the ramps in detail
 	for _, name := range servers {
