@@ -33,18 +33,20 @@ build_pkgs=(
 # To run: gst-launch-1.0, the elements whepsink uses inside (tsdemux, parsers,
 # webrtcbin, rtp payloaders, libnice), the demo's sources and encoders
 # (x264enc is in -ugly, timeoverlay/clockoverlay in -x with a font to draw
-# with), and decoders that the tests use.
+# with), decoders that the tests use, and glib-networking for HTTPS
+# (certificate-file/key-file).
 runtime_pkgs=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-x
-  gstreamer1.0-nice gstreamer1.0-libav fonts-dejavu-core
+  gstreamer1.0-nice gstreamer1.0-libav fonts-dejavu-core glib-networking
 )
 
 # To test: a real browser and the node runtime that drives it, iproute2 to
 # give the browser test a network namespace of its own (tests/browser/run.sh),
 # ca-certificates for npm, and the AddressSanitizer/UBSan runtimes for
-# `scripts/test.sh --sanitize`.
-test_pkgs=(chromium iproute2 ca-certificates libasan8 libubsan1)
+# `scripts/test.sh --sanitize`, and openssl to make the HTTPS test's
+# certificate.
+test_pkgs=(chromium iproute2 ca-certificates libasan8 libubsan1 openssl)
 
 wanted=("${build_pkgs[@]}" "${runtime_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then

@@ -19,6 +19,7 @@
 #endif
 
 #include "gstwhepserver.h"
+#include "whep-http.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -28,15 +29,23 @@ GST_DEBUG_CATEGORY_STATIC (whep_server_debug);
 
 /* An offer is a few kB; anything this large is not one. */
 #define MAX_BODY_SIZE (64 * 1024)
+/* Requests being read or waiting for their answer, all endpoints together:
+ * beyond this, new ones are turned away at once. */
+#define MAX_REQUESTS_IN_FLIGHT 512
+/* A connection that sends or takes nothing for this long is closed. */
+#define IO_TIMEOUT_S 30
 
 #define ENDPOINT_METHODS "POST, OPTIONS"
-#define SESSION_METHODS "DELETE, OPTIONS"
+#define SESSION_METHODS "PATCH, DELETE, OPTIONS"
+#define TRICKLE_TYPE "application/trickle-ice-sdpfrag"
 
 typedef struct
 {
   gchar *path;                  /* "/whep" */
   gchar *page_path;             /* its parent, "/" */
   GstWhepEndpointFuncs funcs;
+  gchar *auth_token;
+  gchar **allowed_origins;
   gpointer user_data;
 } Endpoint;
 
@@ -46,6 +55,7 @@ struct _GstWhepServer
 
   /* fixed after construction */
   gchar *registry_key;          /* NULL when not shared (port 0) */
+  GTlsCertificate *tls_certificate;
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
@@ -77,6 +87,7 @@ struct _GstWhepRequest
   guint status;
   gchar *content_type;
   gchar *body;
+  gchar *allow_origin;          /* for Access-Control-Allow-Origin, or NULL */
   /* only touched on the server's thread */
   gboolean client_gone;
   gulong finished_id;           /* its closure holds a reference */
@@ -183,6 +194,7 @@ gst_whep_request_unref (GstWhepRequest * req)
   g_ptr_array_unref (req->headers);
   g_free (req->content_type);
   g_free (req->body);
+  g_free (req->allow_origin);
   g_mutex_clear (&req->lock);
   g_free (req);
 }
@@ -210,12 +222,17 @@ gst_whep_request_is_done (GstWhepRequest * req)
   return done;
 }
 
-/* Headers every response carries, so that pages on other origins can use
- * the endpoint (CORS). */
+/* Headers every response carries: CORS, so that pages on the allowed
+ * origins can use the endpoint, and no caching. */
 static void
-add_common_headers (SoupMessageHeaders * headers)
+add_common_headers (SoupMessageHeaders * headers, const gchar * allow_origin)
 {
-  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
+  if (allow_origin) {
+    soup_message_headers_replace (headers, "Access-Control-Allow-Origin",
+        allow_origin);
+    if (strcmp (allow_origin, "*") != 0)
+      soup_message_headers_replace (headers, "Vary", "Origin");
+  }
   soup_message_headers_replace (headers, "Access-Control-Expose-Headers",
       "Location, ETag, Link");
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
@@ -239,7 +256,7 @@ request_finish (gpointer data)
   }
 
   headers = soup_server_message_get_response_headers (req->msg);
-  add_common_headers (headers);
+  add_common_headers (headers, req->allow_origin);
   for (i = 0; i + 1 < req->headers->len; i += 2)
     soup_message_headers_append (headers, g_ptr_array_index (req->headers, i),
         g_ptr_array_index (req->headers, i + 1));
@@ -436,14 +453,64 @@ handle_page (GstWhepServer * server, Endpoint * ep, GstWhepRequest * req)
   g_bytes_unref (page);
 }
 
+/* Whether @req may act on @ep: a bearer token, when the endpoint has one.
+ * Answers 401 if not.  The token is never logged. */
+static gboolean
+check_authorized (Endpoint * ep, GstWhepRequest * req)
+{
+  const gchar *auth;
+
+  if (ep->auth_token == NULL)
+    return TRUE;
+  auth = soup_message_headers_get_one (soup_server_message_get_request_headers
+      (req->msg), "Authorization");
+  if (whep_bearer_token_matches (auth, ep->auth_token))
+    return TRUE;
+  gst_whep_request_add_header (req, "WWW-Authenticate", "Bearer");
+  gst_whep_request_respond_error (req, SOUP_STATUS_UNAUTHORIZED,
+      auth ? "the bearer token is not valid" :
+      "this endpoint needs an Authorization: Bearer token");
+  return FALSE;
+}
+
+static void
+handle_patch (GstWhepServer * server, Endpoint * ep, GstWhepRequest * req,
+    const gchar * session_id)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers
+      (req->msg);
+  const gchar *ctype = soup_message_headers_get_content_type (headers, NULL);
+  GBytes *body;
+  gsize len;
+  const gchar *data;
+
+  if (ctype == NULL || g_ascii_strcasecmp (ctype, TRICKLE_TYPE) != 0) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+        "a PATCH must have Content-Type: " TRICKLE_TYPE);
+    return;
+  }
+  body = soup_message_body_flatten (soup_server_message_get_request_body
+      (req->msg));
+  data = g_bytes_get_data (body, &len);
+  if (len > MAX_BODY_SIZE)
+    gst_whep_request_respond_error (req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+        "the fragment is larger than 64 KiB");
+  else
+    ep->funcs.patch_session (ep->user_data, req, session_id, data ? data : "",
+        len, soup_message_headers_get_one (headers, "If-Match"));
+  g_bytes_unref (body);
+}
+
 static void
 handle_request (SoupServer * soup, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer user_data)
 {
   GstWhepServer *server = user_data;
   const gchar *method = soup_server_message_get_method (msg);
+  const gchar *origin = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (msg), "Origin");
   const gchar *session_id;
-  gboolean is_page;
+  gboolean is_page, is_options;
   Endpoint *ep;
   GstWhepRequest *req;
 
@@ -457,28 +524,81 @@ handle_request (SoupServer * soup, SoupServerMessage * msg, const char *path,
   g_hash_table_add (server->live_requests, req);
 
   ep = find_endpoint (server, path, &session_id, &is_page);
-  if (ep == NULL) {
+  req->allow_origin = ep ? whep_cors_allow_origin (origin,
+      (const gchar * const *) ep->allowed_origins) : g_strdup ("*");
+  is_options = strcmp (method, "OPTIONS") == 0;
+
+  if (g_hash_table_size (server->live_requests) > MAX_REQUESTS_IN_FLIGHT) {
+    gst_whep_request_add_header (req, "Retry-After", "5");
+    gst_whep_request_respond_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "too many requests at once");
+  } else if (ep == NULL) {
     gst_whep_request_respond_error (req, SOUP_STATUS_NOT_FOUND,
         "no such resource");
+  } else if (origin && req->allow_origin == NULL && !is_page) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_FORBIDDEN,
+        "this origin may not use the endpoint");
   } else if (is_page) {
     handle_page (server, ep, req);
+  } else if (is_options) {
+    respond_options (req, session_id ? SESSION_METHODS : ENDPOINT_METHODS,
+        session_id == NULL);
   } else if (session_id == NULL) {
-    if (strcmp (method, "POST") == 0)
-      handle_offer (server, ep, req);
-    else if (strcmp (method, "OPTIONS") == 0)
-      respond_options (req, ENDPOINT_METHODS, TRUE);
-    else
+    if (strcmp (method, "POST") != 0)
       respond_method_not_allowed (req, ENDPOINT_METHODS);
+    else if (check_authorized (ep, req))
+      handle_offer (server, ep, req);
   } else {
-    if (strcmp (method, "DELETE") == 0)
-      ep->funcs.delete_session (ep->user_data, req, session_id);
-    else if (strcmp (method, "OPTIONS") == 0)
-      respond_options (req, SESSION_METHODS, FALSE);
-    else
+    if (strcmp (method, "DELETE") != 0 && strcmp (method, "PATCH") != 0)
       respond_method_not_allowed (req, SESSION_METHODS);
+    else if (!check_authorized (ep, req))
+      ;
+    else if (strcmp (method, "DELETE") == 0)
+      ep->funcs.delete_session (ep->user_data, req, session_id);
+    else
+      handle_patch (server, ep, req, session_id);
   }
 
   gst_whep_request_unref (req);
+}
+
+/* Before the body is read: a body too large for any WHEP request, or one of
+ * unknown length, is refused without reading it. */
+static void
+handle_early (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const gchar *method = soup_server_message_get_method (msg);
+  const gchar *reason = NULL;
+  guint status = 0;
+
+  if (strcmp (method, "POST") != 0 && strcmp (method, "PATCH") != 0)
+    return;
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH) {
+    status = SOUP_STATUS_LENGTH_REQUIRED;
+    reason = "the request needs a Content-Length\n";
+  } else if (soup_message_headers_get_content_length (headers) > MAX_BODY_SIZE) {
+    status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+    reason = "the body is larger than 64 KiB\n";
+  }
+  if (status) {
+    add_common_headers (soup_server_message_get_response_headers (msg), "*");
+    soup_server_message_set_status (msg, status, NULL);
+    soup_server_message_set_response (msg, "text/plain; charset=utf-8",
+        SOUP_MEMORY_STATIC, reason, strlen (reason));
+  }
+}
+
+/* Slow or idle clients are cut off: no connection is held forever. */
+static void
+on_request_started (SoupServer * soup, SoupServerMessage * msg,
+    gpointer user_data)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket)
+    g_socket_set_timeout (socket, IO_TIMEOUT_S);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -497,6 +617,8 @@ endpoint_free (Endpoint * ep)
 {
   g_free (ep->path);
   g_free (ep->page_path);
+  g_free (ep->auth_token);
+  g_strfreev (ep->allowed_origins);
   g_free (ep);
 }
 
@@ -548,7 +670,8 @@ page_path_for (const gchar * path)
 
 gboolean
 gst_whep_server_add_endpoint (GstWhepServer * server, const gchar * path,
-    const GstWhepEndpointFuncs * funcs, gpointer user_data, GError ** error)
+    const GstWhepEndpointFuncs * funcs, const GstWhepEndpointConfig * config,
+    gpointer user_data, GError ** error)
 {
   EndpointCall call = { server };
 
@@ -559,6 +682,10 @@ gst_whep_server_add_endpoint (GstWhepServer * server, const gchar * path,
   call.ep->page_path = page_path_for (path);
   call.ep->funcs = *funcs;
   call.ep->user_data = user_data;
+  if (config) {
+    call.ep->auth_token = g_strdup (config->auth_token);
+    call.ep->allowed_origins = g_strdupv (config->allowed_origins);
+  }
 
   server_invoke_sync (server, add_endpoint_on_thread, &call);
   if (!call.ok) {
@@ -595,13 +722,14 @@ server_thread_func (gpointer data)
 
 static gboolean
 listen_on (SoupServer * soup, const gchar * address, guint port,
-    GError ** error)
+    gboolean https, GError ** error)
 {
+  SoupServerListenOptions options = https ? SOUP_SERVER_LISTEN_HTTPS : 0;
   GSocketAddress *addr;
   gboolean ok;
 
   if (address == NULL || *address == '\0')
-    return soup_server_listen_all (soup, port, 0, error);
+    return soup_server_listen_all (soup, port, options, error);
 
   addr = g_inet_socket_address_new_from_string (address, port);
   if (addr == NULL) {
@@ -609,7 +737,7 @@ listen_on (SoupServer * soup, const gchar * address, guint port,
         "'%s' is not an IP address", address);
     return FALSE;
   }
-  ok = soup_server_listen (soup, addr, 0, error);
+  ok = soup_server_listen (soup, addr, options, error);
   g_object_unref (addr);
   return ok;
 }
@@ -627,19 +755,27 @@ bound_port (SoupServer * soup)
 }
 
 static GstWhepServer *
-server_start (const gchar * address, guint port, GError ** error)
+server_start (const gchar * address, guint port,
+    GTlsCertificate * tls_certificate, GError ** error)
 {
   GstWhepServer *server = g_object_new (GST_TYPE_WHEP_SERVER, NULL);
 
   gst_object_ref_sink (server);
+  if (tls_certificate)
+    server->tls_certificate = g_object_ref (tls_certificate);
 
   /* libsoup attaches its sockets to the thread-default context at listen
    * time: make that the server's context, then hand it to the thread. */
   g_main_context_push_thread_default (server->context);
   server->soup = soup_server_new ("server-header", "whepsink/" VERSION " ",
+      "tls-certificate", tls_certificate, NULL);
+  soup_server_add_early_handler (server->soup, NULL, handle_early, server,
       NULL);
   soup_server_add_handler (server->soup, NULL, handle_request, server, NULL);
-  if (!listen_on (server->soup, address, port, error)) {
+  g_signal_connect (server->soup, "request-started",
+      G_CALLBACK (on_request_started), server);
+  if (!listen_on (server->soup, address, port, tls_certificate != NULL,
+          error)) {
     g_main_context_pop_thread_default (server->context);
     gst_object_unref (server);
     return NULL;
@@ -684,7 +820,8 @@ server_stop (GstWhepServer * server)
 }
 
 GstWhepServer *
-gst_whep_server_obtain (const gchar * address, guint port, GError ** error)
+gst_whep_server_obtain (const gchar * address, guint port,
+    GTlsCertificate * tls_certificate, GError ** error)
 {
   GstWhepServer *server = NULL;
   gchar *key = NULL;
@@ -698,11 +835,19 @@ gst_whep_server_obtain (const gchar * address, guint port, GError ** error)
     server = g_hash_table_lookup (registry, key);
   }
 
-  if (server) {
+  if (server && !((server->tls_certificate == NULL && tls_certificate == NULL)
+          || (server->tls_certificate && tls_certificate &&
+              g_tls_certificate_is_same (server->tls_certificate,
+                  tls_certificate)))) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+        "port %u is already served with another TLS setting", port);
+    server = NULL;
+    g_free (key);
+  } else if (server) {
     gst_object_ref (server);
     g_free (key);
   } else {
-    server = server_start (address, port, error);
+    server = server_start (address, port, tls_certificate, error);
     if (server && key) {
       server->registry_key = key;
       g_hash_table_insert (registry, key, server);
@@ -752,6 +897,7 @@ gst_whep_server_finalize (GObject * object)
   g_main_loop_unref (server->loop);
   g_main_context_unref (server->context);
   g_free (server->registry_key);
+  g_clear_object (&server->tls_certificate);
 
   G_OBJECT_CLASS (gst_whep_server_parent_class)->finalize (object);
 }

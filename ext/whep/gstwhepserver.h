@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -14,7 +15,8 @@ G_BEGIN_DECLS
  * It speaks HTTP and the resource layout of WHEP:
  *
  *   <path>            the endpoint: POST an offer, OPTIONS
- *   <path>/<id>       a session: DELETE, OPTIONS
+ *   <path>/<id>       a session: PATCH (trickle ICE, ICE restart), DELETE,
+ *                     OPTIONS
  *   parent of <path>  the player page: GET (when the endpoint has one)
  *
  * and hands requests to the endpoint registered for <path> through
@@ -60,15 +62,31 @@ typedef struct
   /* DELETE <path>/<session_id> */
   void (*delete_session) (gpointer user_data, GstWhepRequest * req,
       const gchar * session_id);
+  /* PATCH <path>/<session_id> with an application/trickle-ice-sdpfrag body;
+   * @if_match is the If-Match header or NULL */
+  void (*patch_session) (gpointer user_data, GstWhepRequest * req,
+      const gchar * session_id, const gchar * body, gsize len,
+      const gchar * if_match);
   /* the player page to serve at the parent of <path>, or NULL for none;
    * the returned bytes are owned by the caller */
   GBytes *(*get_player_page) (gpointer user_data);
 } GstWhepEndpointFuncs;
 
+/* What an endpoint asks of the HTTP layer. */
+typedef struct
+{
+  /* when set, POST, PATCH and DELETE need "Authorization: Bearer <token>" */
+  gchar *auth_token;
+  /* origins that may use the endpoint from a page (CORS); NULL: any */
+  gchar **allowed_origins;
+} GstWhepEndpointConfig;
+
 /* Returns the server listening on @address (NULL: all interfaces) and @port,
- * starting one if needed.  @port 0 picks a free port and is never shared. */
+ * starting one if needed.  @port 0 picks a free port and is never shared.
+ * With @tls_certificate the server speaks HTTPS; a server that is shared
+ * must be asked for with the same certificate. */
 GstWhepServer *gst_whep_server_obtain (const gchar * address, guint port,
-    GError ** error);
+    GTlsCertificate * tls_certificate, GError ** error);
 
 /* Gives back a server from gst_whep_server_obtain(); the last user stops it
  * and frees its port. */
@@ -79,7 +97,8 @@ guint gst_whep_server_get_port (GstWhepServer * server);
 /* Registers @funcs for @path ("/whep").  Fails if the path is taken. */
 gboolean gst_whep_server_add_endpoint (GstWhepServer * server,
     const gchar * path, const GstWhepEndpointFuncs * funcs,
-    gpointer user_data, GError ** error);
+    const GstWhepEndpointConfig * config, gpointer user_data,
+    GError ** error);
 
 /* Unregisters @path.  When it returns, no function of that endpoint runs or
  * will run. */

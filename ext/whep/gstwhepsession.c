@@ -11,6 +11,7 @@
 
 #include <gst/webrtc/webrtc.h>
 #include <gst/video/video.h>
+#include <nice/agent.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -427,13 +428,19 @@ gst_whep_session_negotiate (GstWhepSession * session,
  * server, and connectivity checks as keep-alives so that a viewer who
  * vanishes fails ICE instead of lingering. */
 static void
-configure_ice_agent (GstWhepSession * session)
+configure_ice_agent (GstWhepSession * session, const GstWhepIceConfig * config)
 {
   GObject *ice = NULL, *agent = NULL;
 
   g_object_get (session->webrtc, "ice-agent", &ice, NULL);
   if (ice == NULL)
     return;
+  if (config) {
+    if (config->max_port)
+      g_object_set (ice, "min-rtp-port", config->min_port,
+          "max-rtp-port", config->max_port, NULL);
+    g_object_set (ice, "ice-tcp", config->ice_tcp, NULL);
+  }
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
     g_object_get (ice, "agent", &agent, NULL);
   if (agent) {
@@ -472,7 +479,7 @@ gst_whep_session_new (const gchar * id, const WhepAnswerPlan * plan,
     g_object_set (session->webrtc, "stun-server", ice->stun_server, NULL);
   if (ice && ice->turn_server)
     g_object_set (session->webrtc, "turn-server", ice->turn_server, NULL);
-  configure_ice_agent (session);
+  configure_ice_agent (session, ice);
 
   g_signal_connect (session->webrtc, "notify::ice-gathering-state",
       G_CALLBACK (on_ice_gathering_state), session);
@@ -493,6 +500,90 @@ failed:
   gst_object_ref_sink (session);
   gst_object_unref (session);
   return NULL;
+}
+
+/* The libnice agent and stream that carry the session (with BUNDLE, one). */
+static NiceAgent *
+session_ice_stream (GstWhepSession * session, guint * stream_id)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (session->webrtc));
+  GValue item = G_VALUE_INIT;
+  NiceAgent *agent = NULL;
+
+  while (agent == NULL && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+    GstElementFactory *f = gst_element_get_factory (e);
+
+    if (f && g_strcmp0 (GST_OBJECT_NAME (f), "nicesrc") == 0)
+      g_object_get (e, "agent", &agent, "stream", stream_id, NULL);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return agent;
+}
+
+/* webrtcbin 1.22 cannot restart ICE ("FIXME: deal with ICE restarts"), so
+ * this goes to its libnice agent directly: a restart gives the stream new
+ * local credentials and starts the checks over with the viewer's new ones;
+ * the DTLS association on top stays. */
+gboolean
+gst_whep_session_restart_ice (GstWhepSession * session,
+    const gchar * remote_ufrag, const gchar * remote_pwd,
+    const GPtrArray * remote_candidates, gchar ** local_ufrag,
+    gchar ** local_pwd, GPtrArray ** local_candidates, GError ** error)
+{
+  GSList *remote = NULL, *local, *l;
+  NiceAgent *agent;
+  guint stream_id = 0, i;
+
+  agent = session_ice_stream (session, &stream_id);
+  if (agent == NULL) {
+    g_set_error (error, GST_WHEP_SESSION_ERROR, GST_WHEP_SESSION_ERROR_FAILED,
+        "the session has no ICE stream yet");
+    return FALSE;
+  }
+
+  GST_INFO_OBJECT (session, "session %s: ICE restart", session->id);
+  nice_agent_restart_stream (agent, stream_id);
+  nice_agent_set_remote_credentials (agent, stream_id, remote_ufrag,
+      remote_pwd);
+  for (i = 0; remote_candidates && i < remote_candidates->len; i++) {
+    gchar *line = g_strconcat ("a=", (const gchar *)
+        g_ptr_array_index (remote_candidates, i), NULL);
+    NiceCandidate *c = nice_agent_parse_remote_candidate_sdp (agent,
+        stream_id, line);
+
+    if (c)
+      remote = g_slist_prepend (remote, c);
+    g_free (line);
+  }
+  if (remote)
+    nice_agent_set_remote_candidates (agent, stream_id, 1, remote);
+  g_slist_free_full (remote, (GDestroyNotify) nice_candidate_free);
+
+  nice_agent_get_local_credentials (agent, stream_id, local_ufrag, local_pwd);
+  *local_candidates = g_ptr_array_new_with_free_func (g_free);
+  local = nice_agent_get_local_candidates (agent, stream_id, 1);
+  for (l = local; l; l = l->next) {
+    gchar *line = nice_agent_generate_local_candidate_sdp (agent, l->data);
+
+    /* "a=candidate:..." -> "candidate:..." */
+    g_ptr_array_add (*local_candidates, g_strdup (g_str_has_prefix (line,
+                "a=") ? line + 2 : line));
+    g_free (line);
+  }
+  g_slist_free_full (local, (GDestroyNotify) nice_candidate_free);
+  g_object_unref (agent);
+  return TRUE;
+}
+
+void
+gst_whep_session_add_remote_candidate (GstWhepSession * session,
+    guint mline_index, const gchar * candidate)
+{
+  g_signal_emit_by_name (session->webrtc, "add-ice-candidate", mline_index,
+      candidate);
 }
 
 const gchar *

@@ -56,8 +56,11 @@ typedef struct
 
 typedef struct
 {
-  gchar *stun_server;           /* webrtcbin's URI form, or NULL */
-  gchar *turn_server;
+  const gchar *stun_server;     /* webrtcbin's URI form, or NULL */
+  const gchar *turn_server;
+  guint min_port;               /* UDP port range for media; 0: any */
+  guint max_port;
+  gboolean ice_tcp;             /* offer ICE-TCP candidates too */
 } GstWhepIceConfig;
 
 /* Returns NULL (with @error) if an element is missing. */
@@ -75,6 +78,20 @@ GstPad *gst_whep_session_get_sink_pad (GstWhepSession * session,
 /* Seconds since the connected viewer last sent anything; 0 while not
  * connected. */
 guint gst_whep_session_get_silence (GstWhepSession * session);
+
+/* A remote candidate trickled in by the viewer ("candidate:..."), for the
+ * m-line at @mline_index. */
+void gst_whep_session_add_remote_candidate (GstWhepSession * session,
+    guint mline_index, const gchar * candidate);
+
+/* An ICE restart asked for by the viewer (RFC 9725 4.4.2): its new
+ * credentials and candidates ("candidate:..." strings) in, ours out.  The
+ * DTLS association and the media go on over the new candidate pair.
+ * Returns FALSE (with @error) if the session has no ICE stream yet. */
+gboolean gst_whep_session_restart_ice (GstWhepSession * session,
+    const gchar * remote_ufrag, const gchar * remote_pwd,
+    const GPtrArray * remote_candidates, gchar ** local_ufrag,
+    gchar ** local_pwd, GPtrArray ** local_candidates, GError ** error);
 
 /* Starts negotiating with @offer.  The session must be in a running bin.
  * Calls answer_ready once, when gathering is complete. */

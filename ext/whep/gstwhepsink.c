@@ -34,7 +34,9 @@
 #include "gstwhepmedia.h"
 #include "gstwhepserver.h"
 #include "gstwhepsession.h"
+#include "whep-http.h"
 #include "whep-offer.h"
+#include "whep-sdpfrag.h"
 #include "whep-session-id.h"
 
 #include <gst/mpegts/mpegts.h>
@@ -53,6 +55,12 @@ GST_DEBUG_CATEGORY_STATIC (whep_sink_debug);
 
 #define DEFAULT_CONNECT_TIMEOUT 20
 #define DEFAULT_IDLE_TIMEOUT 20
+#define DEFAULT_MAX_VIEWERS 0
+#define DEFAULT_ICE_TCP TRUE
+
+/* POSTs held while the stream has not started, at most: each costs a
+ * parsed offer and a paused HTTP request. */
+#define MAX_WAITING_OFFERS 64
 
 /* How often connected viewers are checked for silence. */
 #define IDLE_CHECK_INTERVAL_MS 1000
@@ -75,6 +83,17 @@ enum
   PROP_PROGRAM_NUMBER,
   PROP_CONNECT_TIMEOUT,
   PROP_IDLE_TIMEOUT,
+  PROP_AUTH_TOKEN,
+  PROP_ALLOWED_ORIGINS,
+  PROP_CERTIFICATE_FILE,
+  PROP_KEY_FILE,
+  PROP_MAX_VIEWERS,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVER,
+  PROP_ICE_MIN_PORT,
+  PROP_ICE_MAX_PORT,
+  PROP_ICE_TCP,
+  PROP_PUBLIC_ADDRESS,
 };
 
 /* One viewer, as the sink sees it. */
@@ -84,6 +103,8 @@ typedef struct
   WhepAnswerPlan *plan;
   GstWhepRequest *req;          /* the POST, until it is answered */
   GSource *connect_timeout;     /* from the answer until connected */
+  gchar *remote_ufrag;          /* the viewer's ICE ufrag */
+  gchar *etag;                  /* of the ICE session, once answered */
 } Viewer;
 
 /* A POST that came before the stream's tracks were known. */
@@ -114,6 +135,17 @@ struct _GstWhepSink
   gint program_number;
   guint connect_timeout;
   guint idle_timeout;
+  gchar *auth_token;
+  gchar *allowed_origins;       /* comma-separated */
+  gchar *certificate_file;
+  gchar *key_file;
+  guint max_viewers;
+  gchar *stun_server;
+  gchar *turn_server;
+  guint ice_min_port;
+  guint ice_max_port;
+  gboolean ice_tcp;
+  gchar *public_address;
 
   /* from READY to NULL, protected by lock */
   GstWhepServer *server;
@@ -164,6 +196,8 @@ viewer_free (Viewer * viewer)
   }
   whep_answer_plan_free (viewer->plan);
   gst_object_unref (viewer->session);
+  g_free (viewer->remote_ufrag);
+  g_free (viewer->etag);
   g_free (viewer);
 }
 
@@ -256,6 +290,25 @@ end_all_viewers (GstWhepSink * sink, const gchar * reason, gboolean wait)
   g_list_free_full (ids, g_free);
 }
 
+/* Link headers for the configured STUN and TURN servers (RFC 9725 4.4).
+ * Called with the sink lock. */
+static gchar **
+ice_server_links (GstWhepSink * sink)
+{
+  GPtrArray *links = g_ptr_array_new ();
+  const gchar *uris[] = { sink->stun_server, sink->turn_server };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (uris); i++) {
+    gchar *link = uris[i] ? whep_link_for_ice_server (uris[i]) : NULL;
+
+    if (link)
+      g_ptr_array_add (links, link);
+  }
+  g_ptr_array_add (links, NULL);
+  return (gchar **) g_ptr_array_free (links, FALSE);
+}
+
 typedef struct
 {
   GstWhepSink *sink;
@@ -318,15 +371,22 @@ session_answer_ready (GstWhepSession * session, GstSDPMessage * answer,
   const gchar *id = gst_whep_session_get_id (session);
   GstWhepRequest *req = NULL;
   Viewer *viewer;
-  gchar *text = NULL, *location = NULL;
+  gchar *text = NULL, *location = NULL, *etag = NULL, **links = NULL;
   gboolean planned = FALSE;
+  guint i;
 
   SINK_LOCK (sink);
   viewer = sink->viewers ? g_hash_table_lookup (sink->viewers, id) : NULL;
   if (viewer) {
     req = g_steal_pointer (&viewer->req);
-    if (answer)
+    if (answer) {
       planned = whep_answer_apply_plan (answer, viewer->plan);
+      if (sink->public_address)
+        whep_answer_announce_address (answer, sink->public_address);
+      viewer->etag = whep_etag_for_ice (id, whep_sdp_get_ice_ufrag (answer));
+      etag = g_strdup (viewer->etag);
+      links = ice_server_links (sink);
+    }
     location = g_strdup_printf ("%s/%s", sink->served_path, id);
     if (planned && sink->server)
       viewer->connect_timeout = gst_whep_server_add_timeout (sink->server,
@@ -350,6 +410,9 @@ session_answer_ready (GstWhepSession * session, GstSDPMessage * answer,
   } else {
     text = gst_sdp_message_as_text (answer);
     gst_whep_request_add_header (req, "Location", location);
+    gst_whep_request_add_header (req, "ETag", etag);
+    for (i = 0; links && links[i]; i++)
+      gst_whep_request_add_header (req, "Link", links[i]);
     gst_whep_request_respond (req, SOUP_STATUS_CREATED, "application/sdp",
         text);
     GST_INFO_OBJECT (sink, "session %s answered", id);
@@ -357,6 +420,8 @@ session_answer_ready (GstWhepSession * session, GstSDPMessage * answer,
   gst_whep_request_unref (req);
   g_free (text);
   g_free (location);
+  g_free (etag);
+  g_strfreev (links);
 }
 
 /* From a webrtcbin thread. */
@@ -383,9 +448,24 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
   GError *error = NULL;
   WhepAnswerPlan *plan;
   GstWhepSession *session;
+  GstWhepIceConfig ice = { NULL, };
+  gchar *stun, *turn;
   Viewer *viewer;
+  gboolean full;
   gchar *id;
   guint i;
+
+  /* Viewers only start on this thread: the count cannot grow meanwhile. */
+  SINK_LOCK (sink);
+  full = sink->max_viewers > 0 &&
+      g_hash_table_size (sink->viewers) >= sink->max_viewers;
+  SINK_UNLOCK (sink);
+  if (full) {
+    gst_whep_request_add_header (req, "Retry-After", RETRY_AFTER);
+    gst_whep_request_respond_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "the server has as many viewers as it may serve");
+    return;
+  }
 
   plan = whep_answer_plan_new (offer, info, &error);
   if (plan == NULL) {
@@ -403,8 +483,19 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
     return;
   }
 
-  session = gst_whep_session_new (id, plan, NULL, &session_callbacks, sink,
+  SINK_LOCK (sink);
+  stun = g_strdup (sink->stun_server);
+  turn = g_strdup (sink->turn_server);
+  ice.min_port = sink->ice_min_port;
+  ice.max_port = sink->ice_max_port;
+  ice.ice_tcp = sink->ice_tcp;
+  SINK_UNLOCK (sink);
+  ice.stun_server = stun;
+  ice.turn_server = turn;
+  session = gst_whep_session_new (id, plan, &ice, &session_callbacks, sink,
       &error);
+  g_free (stun);
+  g_free (turn);
   if (session == NULL) {
     gst_whep_request_respond_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR,
         error->message);
@@ -418,6 +509,7 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
   viewer->session = gst_object_ref_sink (session);
   viewer->plan = plan;
   viewer->req = gst_whep_request_ref (req);
+  viewer->remote_ufrag = g_strdup (whep_sdp_get_ice_ufrag (offer));
 
   SINK_LOCK (sink);
   g_hash_table_insert (sink->viewers, g_strdup (id), viewer);
@@ -575,6 +667,7 @@ endpoint_offer (gpointer user_data, GstWhepRequest * req, const gchar * sdp,
   GstSDPMessage *offer;
   WhepStreamInfo info;
   WaitingOffer *w;
+  gboolean crowded;
 
   offer = whep_offer_parse (sdp, sdp_len, &error);
   if (offer == NULL) {
@@ -592,6 +685,17 @@ endpoint_offer (gpointer user_data, GstWhepRequest * req, const gchar * sdp,
 
   /* Not ready yet: hold the request.  If the stream becomes ready right
    * now, serve_waiting_offers() is already queued behind us and finds it. */
+  SINK_LOCK (sink);
+  crowded = g_list_length (sink->waiting) >= MAX_WAITING_OFFERS;
+  SINK_UNLOCK (sink);
+  if (crowded) {
+    gst_whep_request_add_header (req, "Retry-After", RETRY_AFTER);
+    gst_whep_request_respond_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "too many viewers wait for the stream to start");
+    gst_sdp_message_free (offer);
+    return;
+  }
+
   w = g_new0 (WaitingOffer, 1);
   w->sink = sink;
   w->req = gst_whep_request_ref (req);
@@ -622,6 +726,181 @@ endpoint_delete (gpointer user_data, GstWhepRequest * req, const gchar * id)
   }
   end_viewer (sink, id, "DELETE", FALSE);
   gst_whep_request_respond (req, SOUP_STATUS_OK, NULL, NULL);
+}
+
+/* The index of the m-line a trickled candidate belongs to: by its mid, else
+ * the first accepted one (with BUNDLE, all share its transport). */
+static guint
+mline_for_mid (const WhepAnswerPlan * plan, const gchar * mid)
+{
+  guint i, first = 0;
+  gboolean have_first = FALSE;
+
+  for (i = 0; i < plan->mlines->len; i++) {
+    const WhepMLinePlan *m = g_ptr_array_index (plan->mlines, i);
+
+    if (mid && g_strcmp0 (m->mid, mid) == 0)
+      return i;
+    if (m->accepted && !have_first) {
+      first = i;
+      have_first = TRUE;
+    }
+  }
+  return first;
+}
+
+static const gchar *
+first_accepted_mid (const WhepAnswerPlan * plan)
+{
+  guint i;
+
+  for (i = 0; i < plan->mlines->len; i++) {
+    const WhepMLinePlan *m = g_ptr_array_index (plan->mlines, i);
+
+    if (m->accepted)
+      return m->mid;
+  }
+  return NULL;
+}
+
+/* The viewer's new ICE credentials: restart, then answer 200 with ours and
+ * our candidates as a fragment, and a new ETag (RFC 9725 4.4.2). */
+static void
+restart_ice (GstWhepSink * sink, GstWhepRequest * req, const gchar * id,
+    GstWhepSession * session, const WhepSdpFrag * frag, const gchar * mid)
+{
+  GPtrArray *remote = g_ptr_array_new (), *local = NULL, *cands;
+  gchar *ufrag = NULL, *pwd = NULL, *body, *etag = NULL;
+  const gchar *mids[] = { mid, NULL };
+  GError *error = NULL;
+  Viewer *viewer;
+  guint i;
+
+  for (i = 0; i < frag->candidates->len; i++)
+    g_ptr_array_add (remote,
+        ((WhepFragCandidate *) g_ptr_array_index (frag->candidates,
+                i))->candidate);
+  if (!gst_whep_session_restart_ice (session, frag->ice_ufrag, frag->ice_pwd,
+          remote, &ufrag, &pwd, &local, &error)) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_CONFLICT, error->message);
+    g_error_free (error);
+    g_ptr_array_unref (remote);
+    return;
+  }
+  g_ptr_array_unref (remote);
+
+  SINK_LOCK (sink);
+  viewer = sink->viewers ? g_hash_table_lookup (sink->viewers, id) : NULL;
+  if (viewer) {
+    g_free (viewer->remote_ufrag);
+    viewer->remote_ufrag = g_strdup (frag->ice_ufrag);
+    g_free (viewer->etag);
+    viewer->etag = whep_etag_for_ice (id, ufrag);
+    etag = g_strdup (viewer->etag);
+  }
+  SINK_UNLOCK (sink);
+
+  cands = g_ptr_array_new_with_free_func (g_free);
+  for (i = 0; i < local->len; i++) {
+    WhepFragCandidate *c = g_new0 (WhepFragCandidate, 1);
+
+    c->mid = (gchar *) mid;
+    c->mline_index = 0;
+    c->candidate = g_ptr_array_index (local, i);
+    g_ptr_array_add (cands, c);
+  }
+  body = whep_sdpfrag_build (ufrag, pwd, mid ? mids : NULL, cands, TRUE);
+  if (etag)
+    gst_whep_request_add_header (req, "ETag", etag);
+  gst_whep_request_respond (req, SOUP_STATUS_OK, "application/trickle-ice-sdpfrag",
+      body);
+
+  g_ptr_array_unref (cands);
+  g_ptr_array_unref (local);
+  g_free (body);
+  g_free (etag);
+  g_free (ufrag);
+  g_free (pwd);
+}
+
+/* PATCH: trickled candidates for a session, or an ICE restart
+ * (RFC 9725 4.3, 4.4). */
+static void
+endpoint_patch (gpointer user_data, GstWhepRequest * req, const gchar * id,
+    const gchar * body, gsize len, const gchar * if_match)
+{
+  GstWhepSink *sink = user_data;
+  GError *error = NULL;
+  WhepSdpFrag *frag;
+  Viewer *viewer;
+  GstWhepSession *session = NULL;
+  GArray *mlines = NULL;
+  guint status = 0, i;
+  const gchar *reason = NULL;
+  gboolean restart = FALSE;
+  gchar *mid = NULL;
+
+  frag = whep_sdpfrag_parse (body, len, &error);
+
+  SINK_LOCK (sink);
+  viewer = sink->viewers && whep_session_id_is_valid (id) ?
+      g_hash_table_lookup (sink->viewers, id) : NULL;
+  if (viewer == NULL) {
+    status = SOUP_STATUS_NOT_FOUND;
+    reason = "no such session";
+  } else if (if_match && strcmp (if_match, "*") != 0 &&
+      g_strcmp0 (if_match, viewer->etag) != 0) {
+    status = SOUP_STATUS_PRECONDITION_FAILED;
+    reason = "If-Match does not match the session's ETag";
+  } else if (frag == NULL) {
+    status = SOUP_STATUS_BAD_REQUEST;
+    reason = error->message;
+  } else if (frag->ice_ufrag && g_strcmp0 (frag->ice_ufrag,
+          viewer->remote_ufrag) != 0) {
+    /* new credentials: an ICE restart */
+    if (frag->ice_pwd == NULL) {
+      status = SOUP_STATUS_BAD_REQUEST;
+      reason = "an ICE restart needs a=ice-ufrag and a=ice-pwd";
+    } else {
+      restart = TRUE;
+      session = gst_object_ref (viewer->session);
+      mid = g_strdup (first_accepted_mid (viewer->plan));
+    }
+  } else {
+    session = gst_object_ref (viewer->session);
+    mlines = g_array_new (FALSE, FALSE, sizeof (guint));
+    for (i = 0; i < frag->candidates->len; i++) {
+      WhepFragCandidate *c = g_ptr_array_index (frag->candidates, i);
+      guint m = mline_for_mid (viewer->plan, c->mid);
+
+      g_array_append_val (mlines, m);
+    }
+  }
+  SINK_UNLOCK (sink);
+
+  if (restart) {
+    restart_ice (sink, req, id, session, frag, mid);
+    gst_object_unref (session);
+    g_free (mid);
+  } else if (session) {
+    for (i = 0; i < frag->candidates->len; i++) {
+      WhepFragCandidate *c = g_ptr_array_index (frag->candidates, i);
+
+      gst_whep_session_add_remote_candidate (session,
+          g_array_index (mlines, guint, i), c->candidate);
+    }
+    GST_DEBUG_OBJECT (sink, "session %s: %u candidates trickled%s", id,
+        frag->candidates->len, frag->end_of_candidates ? ", end" : "");
+    gst_whep_request_respond (req, SOUP_STATUS_NO_CONTENT, NULL, NULL);
+    gst_object_unref (session);
+  } else {
+    gst_whep_request_respond_error (req, status, reason);
+  }
+  g_clear_error (&error);
+  if (mlines)
+    g_array_unref (mlines);
+  if (frag)
+    whep_sdpfrag_free (frag);
 }
 
 /* The page compiled into the plugin, told where its endpoint is. */
@@ -655,6 +934,7 @@ endpoint_get_player_page (gpointer user_data)
 static const GstWhepEndpointFuncs endpoint_funcs = {
   endpoint_offer,
   endpoint_delete,
+  endpoint_patch,
   endpoint_get_player_page,
 };
 
@@ -690,25 +970,69 @@ check_idle_viewers (gpointer data)
 /* ---------------------------------------------------------------------- */
 /* Element */
 
+/* The certificate for HTTPS, when both files are set. */
+static gboolean
+load_certificate (GstWhepSink * sink, GTlsCertificate ** certificate)
+{
+  GError *error = NULL;
+  gchar *cert_file, *key_file;
+
+  SINK_LOCK (sink);
+  cert_file = g_strdup (sink->certificate_file);
+  key_file = g_strdup (sink->key_file);
+  SINK_UNLOCK (sink);
+
+  *certificate = NULL;
+  if (cert_file == NULL && key_file == NULL)
+    return TRUE;
+  if (cert_file && key_file)
+    *certificate = g_tls_certificate_new_from_files (cert_file, key_file,
+        &error);
+  else
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "certificate-file and key-file go together");
+  if (*certificate == NULL)
+    GST_ELEMENT_ERROR (sink, RESOURCE, OPEN_READ,
+        ("Could not load the TLS certificate."), ("%s", error->message));
+  g_clear_error (&error);
+  g_free (cert_file);
+  g_free (key_file);
+  return *certificate != NULL || (cert_file == NULL && key_file == NULL);
+}
+
 static gboolean
 start_server (GstWhepSink * sink)
 {
-  GstWhepServer *server;
+  GstWhepEndpointConfig config = { NULL, };
+  GTlsCertificate *certificate = NULL;
+  GstWhepServer *server = NULL;
   GError *error = NULL;
   gchar *address, *path;
   guint port;
+  gboolean ok = FALSE;
+
+  if (!load_certificate (sink, &certificate))
+    return FALSE;
 
   SINK_LOCK (sink);
   address = g_strdup (sink->address);
   path = g_strdup (sink->path);
   port = sink->port;
+  config.auth_token = g_strdup (sink->auth_token);
+  if (sink->allowed_origins && *sink->allowed_origins) {
+    guint i;
+
+    config.allowed_origins = g_strsplit (sink->allowed_origins, ",", -1);
+    for (i = 0; config.allowed_origins[i]; i++)
+      g_strstrip (config.allowed_origins[i]);
+  }
   SINK_UNLOCK (sink);
 
-  server = gst_whep_server_obtain (address, port, &error);
+  server = gst_whep_server_obtain (address, port, certificate, &error);
   if (server == NULL) {
     GST_ELEMENT_ERROR (sink, RESOURCE, OPEN_READ_WRITE,
         ("Could not listen on port %u.", port), ("%s", error->message));
-    goto failed;
+    goto done;
   }
   SINK_LOCK (sink);
   sink->server = server;
@@ -720,23 +1044,24 @@ start_server (GstWhepSink * sink)
       IDLE_CHECK_INTERVAL_MS, check_idle_viewers, sink, NULL);
   SINK_UNLOCK (sink);
 
-  if (!gst_whep_server_add_endpoint (server, path, &endpoint_funcs, sink,
-          &error)) {
+  if (!gst_whep_server_add_endpoint (server, path, &endpoint_funcs, &config,
+          sink, &error)) {
     GST_ELEMENT_ERROR (sink, RESOURCE, BUSY,
         ("Could not serve %s.", path), ("%s", error->message));
-    goto failed;
+    goto done;
   }
 
   g_object_notify (G_OBJECT (sink), "bound-port");
-  g_free (address);
-  g_free (path);
-  return TRUE;
+  ok = TRUE;
 
-failed:
+done:
   g_clear_error (&error);
+  g_clear_object (&certificate);
+  g_free (config.auth_token);
+  g_strfreev (config.allowed_origins);
   g_free (address);
   g_free (path);
-  return FALSE;
+  return ok;
 }
 
 static void
@@ -941,6 +1266,46 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     case PROP_IDLE_TIMEOUT:
       sink->idle_timeout = g_value_get_uint (value);
       break;
+    case PROP_AUTH_TOKEN:
+      g_free (sink->auth_token);
+      sink->auth_token = g_value_dup_string (value);
+      break;
+    case PROP_ALLOWED_ORIGINS:
+      g_free (sink->allowed_origins);
+      sink->allowed_origins = g_value_dup_string (value);
+      break;
+    case PROP_CERTIFICATE_FILE:
+      g_free (sink->certificate_file);
+      sink->certificate_file = g_value_dup_string (value);
+      break;
+    case PROP_KEY_FILE:
+      g_free (sink->key_file);
+      sink->key_file = g_value_dup_string (value);
+      break;
+    case PROP_MAX_VIEWERS:
+      sink->max_viewers = g_value_get_uint (value);
+      break;
+    case PROP_STUN_SERVER:
+      g_free (sink->stun_server);
+      sink->stun_server = g_value_dup_string (value);
+      break;
+    case PROP_TURN_SERVER:
+      g_free (sink->turn_server);
+      sink->turn_server = g_value_dup_string (value);
+      break;
+    case PROP_ICE_MIN_PORT:
+      sink->ice_min_port = g_value_get_uint (value);
+      break;
+    case PROP_ICE_MAX_PORT:
+      sink->ice_max_port = g_value_get_uint (value);
+      break;
+    case PROP_ICE_TCP:
+      sink->ice_tcp = g_value_get_boolean (value);
+      break;
+    case PROP_PUBLIC_ADDRESS:
+      g_free (sink->public_address);
+      sink->public_address = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -983,6 +1348,36 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_IDLE_TIMEOUT:
       g_value_set_uint (value, sink->idle_timeout);
       break;
+    case PROP_ALLOWED_ORIGINS:
+      g_value_set_string (value, sink->allowed_origins);
+      break;
+    case PROP_CERTIFICATE_FILE:
+      g_value_set_string (value, sink->certificate_file);
+      break;
+    case PROP_KEY_FILE:
+      g_value_set_string (value, sink->key_file);
+      break;
+    case PROP_MAX_VIEWERS:
+      g_value_set_uint (value, sink->max_viewers);
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string (value, sink->stun_server);
+      break;
+    case PROP_TURN_SERVER:
+      g_value_set_string (value, sink->turn_server);
+      break;
+    case PROP_ICE_MIN_PORT:
+      g_value_set_uint (value, sink->ice_min_port);
+      break;
+    case PROP_ICE_MAX_PORT:
+      g_value_set_uint (value, sink->ice_max_port);
+      break;
+    case PROP_ICE_TCP:
+      g_value_set_boolean (value, sink->ice_tcp);
+      break;
+    case PROP_PUBLIC_ADDRESS:
+      g_value_set_string (value, sink->public_address);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -998,6 +1393,13 @@ gst_whep_sink_finalize (GObject * object)
   gst_whep_media_free (sink->media);
   g_free (sink->address);
   g_free (sink->path);
+  g_free (sink->auth_token);
+  g_free (sink->allowed_origins);
+  g_free (sink->certificate_file);
+  g_free (sink->key_file);
+  g_free (sink->stun_server);
+  g_free (sink->turn_server);
+  g_free (sink->public_address);
   g_mutex_clear (&sink->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1109,6 +1511,90 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+#define MUTABLE_READY (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
+      GST_PARAM_MUTABLE_READY)
+
+  /**
+   * GstWhepSink:auth-token:
+   *
+   * When set, every POST, PATCH and DELETE needs
+   * `Authorization: Bearer <auth-token>`; others are answered 401.  The
+   * token is compared in constant time and never logged, nor readable back.
+   */
+  g_object_class_install_property (gobject_class, PROP_AUTH_TOKEN,
+      g_param_spec_string ("auth-token", "Auth token",
+          "Bearer token that POST, PATCH and DELETE need (NULL = none)",
+          NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_ALLOWED_ORIGINS,
+      g_param_spec_string ("allowed-origins", "Allowed origins",
+          "Comma-separated origins (https://host[:port]) whose pages may use "
+          "the endpoint (CORS); NULL = any", NULL, MUTABLE_READY));
+
+  /**
+   * GstWhepSink:certificate-file:
+   *
+   * A PEM certificate (chain): with #GstWhepSink:key-file the server speaks
+   * HTTPS instead of HTTP.
+   */
+  g_object_class_install_property (gobject_class, PROP_CERTIFICATE_FILE,
+      g_param_spec_string ("certificate-file", "Certificate file",
+          "PEM certificate for HTTPS (with key-file)", NULL, MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_KEY_FILE,
+      g_param_spec_string ("key-file", "Key file",
+          "PEM private key for HTTPS (with certificate-file)", NULL,
+          MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_MAX_VIEWERS,
+      g_param_spec_uint ("max-viewers", "Max viewers",
+          "Viewers served at once; more get 503 with Retry-After (0 = no limit)",
+          0, G_MAXUINT, DEFAULT_MAX_VIEWERS, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstWhepSink:stun-server:
+   *
+   * A STUN server in webrtcbin's form (`stun://host:port`), used by every
+   * viewer's webrtcbin and advertised to clients in a `Link` header.
+   */
+  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN server",
+          "STUN server (stun://host:port) for viewers' ICE, also sent in a Link "
+          "header", NULL, MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_TURN_SERVER,
+      g_param_spec_string ("turn-server", "TURN server",
+          "TURN server (turn(s)://user:password@host:port) for viewers' ICE, "
+          "also sent in a Link header with its credentials", NULL,
+          MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_ICE_MIN_PORT,
+      g_param_spec_uint ("ice-min-port", "ICE min port",
+          "Lowest UDP port for media (0 = any; with ice-max-port)",
+          0, 65535, 0, MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_ICE_MAX_PORT,
+      g_param_spec_uint ("ice-max-port", "ICE max port",
+          "Highest UDP port for media (0 = any)", 0, 65535, 0, MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_ICE_TCP,
+      g_param_spec_boolean ("ice-tcp", "ICE-TCP",
+          "Offer ICE-TCP candidates besides UDP", DEFAULT_ICE_TCP,
+          MUTABLE_READY));
+
+  /**
+   * GstWhepSink:public-address:
+   *
+   * For a server behind 1:1 NAT: this IP address is announced in the
+   * answer beside each local host candidate, with the same port.
+   */
+  g_object_class_install_property (gobject_class, PROP_PUBLIC_ADDRESS,
+      g_param_spec_string ("public-address", "Public address",
+          "Extra IP address to announce in the answer's candidates "
+          "(for 1:1 NAT)", NULL, MUTABLE_READY));
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "WHEP sink",
       "Sink/Network/WebRTC",
@@ -1134,6 +1620,8 @@ gst_whep_sink_init (GstWhepSink * sink)
   sink->program_number = DEFAULT_PROGRAM_NUMBER;
   sink->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
   sink->idle_timeout = DEFAULT_IDLE_TIMEOUT;
+  sink->max_viewers = DEFAULT_MAX_VIEWERS;
+  sink->ice_tcp = DEFAULT_ICE_TCP;
 
   sink->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink",
       gst_element_get_pad_template (GST_ELEMENT (sink), "sink"));

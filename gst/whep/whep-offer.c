@@ -929,3 +929,78 @@ whep_answer_apply_plan (GstSDPMessage * answer, const WhepAnswerPlan * plan)
 
   return TRUE;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Candidates and credentials                                               */
+
+/* "foundation component transport priority address port typ type ..." with
+ * another address, foundation and priority; NULL if not a host candidate
+ * of the family of @address. */
+static gchar *
+candidate_with_address (const gchar * value, const gchar * address,
+    gboolean ipv6)
+{
+  gchar **f = g_strsplit (value, " ", -1);
+  gchar *out = NULL;
+  guint64 priority;
+
+  if (g_strv_length (f) >= 8 && strcmp (f[6], "typ") == 0 &&
+      strcmp (f[7], "host") == 0 && (strchr (f[4], ':') != NULL) == ipv6) {
+    priority = g_ascii_strtoull (f[3], NULL, 10);
+    /* another foundation: these are other candidates */
+    out = g_strdup_printf ("%.30sp", f[0]);
+    g_free (f[0]);
+    f[0] = out;
+    g_free (f[3]);
+    f[3] = g_strdup_printf ("%" G_GUINT64_FORMAT, priority > 1 ?
+        priority - 1 : priority);
+    g_free (f[4]);
+    f[4] = g_strdup (address);
+    out = g_strjoinv (" ", f);
+  }
+  g_strfreev (f);
+  return out;
+}
+
+guint
+whep_answer_announce_address (GstSDPMessage * answer, const gchar * address)
+{
+  gboolean ipv6;
+  guint i, k, added = 0;
+
+  g_return_val_if_fail (answer != NULL && address != NULL, 0);
+  ipv6 = strchr (address, ':') != NULL;
+
+  for (i = 0; i < gst_sdp_message_medias_len (answer); i++) {
+    GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (answer, i);
+    GPtrArray *extra = g_ptr_array_new_with_free_func (g_free);
+
+    for (k = 0; k < gst_sdp_media_attributes_len (media); k++) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, k);
+      gchar *cand;
+
+      if (g_strcmp0 (attr->key, "candidate") != 0 || attr->value == NULL)
+        continue;
+      cand = candidate_with_address (attr->value, address, ipv6);
+      if (cand)
+        g_ptr_array_add (extra, cand);
+    }
+    for (k = 0; k < extra->len; k++)
+      gst_sdp_media_add_attribute (media, "candidate",
+          g_ptr_array_index (extra, k));
+    added += extra->len;
+    g_ptr_array_unref (extra);
+  }
+  return added;
+}
+
+const gchar *
+whep_sdp_get_ice_ufrag (const GstSDPMessage * sdp)
+{
+  const gchar *ufrag = NULL;
+
+  if (gst_sdp_message_medias_len (sdp) > 0)
+    ufrag = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp,
+            0), "ice-ufrag");
+  return ufrag ? ufrag : gst_sdp_message_get_attribute_val (sdp, "ice-ufrag");
+}

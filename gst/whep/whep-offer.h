@@ -102,4 +102,13 @@ GstCaps *whep_mline_plan_to_caps (const WhepMLinePlan * mline, guint32 ssrc);
  * not have one m-line per planned m-line. */
 gboolean whep_answer_apply_plan (GstSDPMessage * answer, const WhepAnswerPlan * plan);
 
+/* For a server behind 1:1 NAT: next to each host candidate of @answer, adds
+ * the same candidate with @address (the public IP) in place of the local
+ * one, at a slightly lower priority.  Returns the number added. */
+guint whep_answer_announce_address (GstSDPMessage * answer,
+    const gchar * address);
+
+/* The ICE ufrag of the first m-line (or the session) of @sdp, or NULL. */
+const gchar *whep_sdp_get_ice_ufrag (const GstSDPMessage * sdp);
+
 G_END_DECLS

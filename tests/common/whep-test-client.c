@@ -8,6 +8,7 @@
 #include <gst/webrtc/webrtc.h>
 #include <gst/rtp/rtp.h>
 #include <libsoup/soup.h>
+#include <nice/agent.h>
 #include <string.h>
 
 static const gchar *const default_h264[] = { "102:42e01f:1", NULL };
@@ -36,6 +37,7 @@ struct _WhepTestClient
 
   gchar *session_url;
   gchar *answer;
+  gchar *etag;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -44,7 +46,8 @@ struct _WhepTestClient
 static guint
 http_exchange (SoupSession * http, const gchar * method, const gchar * url,
     const gchar * content_type, const gchar * body, gsize body_len,
-    gchar ** response_body, const gchar * header_name, gchar ** header_value)
+    gchar ** response_body, const gchar * header_name, gchar ** header_value,
+    gchar ** etag)
 {
   SoupMessage *msg = soup_message_new (method, url);
   GBytes *reply;
@@ -66,6 +69,9 @@ http_exchange (SoupSession * http, const gchar * method, const gchar * url,
   if (header_name && header_value)
     *header_value = g_strdup (soup_message_headers_get_one
         (soup_message_get_response_headers (msg), header_name));
+  if (etag)
+    *etag = g_strdup (soup_message_headers_get_one
+        (soup_message_get_response_headers (msg), "ETag"));
   if (reply)
     g_bytes_unref (reply);
   g_object_unref (msg);
@@ -79,8 +85,56 @@ whep_test_http (const gchar * method, const gchar * url,
 {
   SoupSession *http = soup_session_new_with_options ("timeout", 30, NULL);
   guint status = http_exchange (http, method, url, content_type, body,
-      body_len, response_body, header_name, header_value);
+      body_len, response_body, header_name, header_value, NULL);
 
+  g_object_unref (http);
+  return status;
+}
+
+static gboolean
+accept_any_certificate (SoupMessage * msg, GTlsCertificate * cert,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  return TRUE;
+}
+
+guint
+whep_test_http_full (const gchar * method, const gchar * url,
+    const gchar * const *headers, const gchar * content_type,
+    const gchar * body, gsize body_len, gchar ** response_body,
+    gpointer * response_headers)
+{
+  SoupSession *http = soup_session_new_with_options ("timeout", 30, NULL);
+  SoupMessage *msg = soup_message_new (method, url);
+  GBytes *reply;
+  guint status, i;
+
+  if (msg == NULL) {
+    g_object_unref (http);
+    return 0;
+  }
+  g_signal_connect (msg, "accept-certificate",
+      G_CALLBACK (accept_any_certificate), NULL);
+  for (i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        headers[i], headers[i + 1]);
+  if (body) {
+    GBytes *bytes = g_bytes_new (body, body_len);
+
+    soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+    g_bytes_unref (bytes);
+  }
+  reply = soup_session_send_and_read (http, msg, NULL, NULL);
+  status = soup_message_get_status (msg);
+  if (response_body)
+    *response_body = reply ? g_strndup (g_bytes_get_data (reply, NULL),
+        g_bytes_get_size (reply)) : NULL;
+  if (response_headers)
+    *response_headers =
+        soup_message_headers_ref (soup_message_get_response_headers (msg));
+  if (reply)
+    g_bytes_unref (reply);
+  g_object_unref (msg);
   g_object_unref (http);
   return status;
 }
@@ -346,7 +400,7 @@ whep_test_client_connect (WhepTestClient * client, GError ** error)
   client->post_time = g_get_monotonic_time ();
   status = http_exchange (client->http, "POST", client->endpoint_url,
       "application/sdp", offer_text, strlen (offer_text), &body, "Location",
-      &location);
+      &location, &client->etag);
   g_free (offer_text);
   if (status != SOUP_STATUS_CREATED) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
@@ -472,12 +526,120 @@ whep_test_client_get_answer (WhepTestClient * client)
   return client->answer;
 }
 
+const gchar *
+whep_test_client_get_etag (WhepTestClient * client)
+{
+  return client->etag;
+}
+
+static NiceAgent *
+client_ice_stream (WhepTestClient * client, guint * stream_id)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (client->webrtc));
+  GValue item = G_VALUE_INIT;
+  NiceAgent *agent = NULL;
+
+  while (agent == NULL && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+    GstElementFactory *f = gst_element_get_factory (e);
+
+    if (f && g_strcmp0 (GST_OBJECT_NAME (f), "nicesrc") == 0)
+      g_object_get (e, "agent", &agent, "stream", stream_id, NULL);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return agent;
+}
+
+guint
+whep_test_client_restart_ice (WhepTestClient * client)
+{
+  SoupMessage *msg;
+  GString *frag = g_string_new (NULL);
+  GSList *local, *l, *remote = NULL;
+  NiceAgent *agent;
+  guint stream_id = 0, status;
+  gchar *ufrag, *pwd, **lines, *rufrag = NULL, *rpwd = NULL;
+  GBytes *reply, *bytes;
+  guint i;
+
+  agent = client_ice_stream (client, &stream_id);
+  g_assert_nonnull (agent);
+  nice_agent_restart_stream (agent, stream_id);
+  nice_agent_get_local_credentials (agent, stream_id, &ufrag, &pwd);
+  g_string_append_printf (frag, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
+      "m=video 9 RTP/AVP 0\r\na=mid:video0\r\n", ufrag, pwd);
+  local = nice_agent_get_local_candidates (agent, stream_id, 1);
+  for (l = local; l; l = l->next) {
+    gchar *line = nice_agent_generate_local_candidate_sdp (agent, l->data);
+
+    g_string_append_printf (frag, "%s\r\n", line);
+    g_free (line);
+  }
+  g_slist_free_full (local, (GDestroyNotify) nice_candidate_free);
+  g_string_append (frag, "a=end-of-candidates\r\n");
+
+  msg = soup_message_new ("PATCH", client->session_url);
+  if (client->etag)
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "If-Match", client->etag);
+  bytes = g_bytes_new (frag->str, frag->len);
+  soup_message_set_request_body_from_bytes (msg,
+      "application/trickle-ice-sdpfrag", bytes);
+  g_bytes_unref (bytes);
+  reply = soup_session_send_and_read (client->http, msg, NULL, NULL);
+  status = soup_message_get_status (msg);
+
+  if (status == SOUP_STATUS_OK && reply) {
+    gchar *text = g_strndup (g_bytes_get_data (reply, NULL),
+        g_bytes_get_size (reply));
+
+    g_free (client->etag);
+    client->etag = g_strdup (soup_message_headers_get_one
+        (soup_message_get_response_headers (msg), "ETag"));
+    lines = g_strsplit (text, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+      g_strchomp (lines[i]);
+      if (g_str_has_prefix (lines[i], "a=ice-ufrag:"))
+        rufrag = g_strdup (lines[i] + strlen ("a=ice-ufrag:"));
+      else if (g_str_has_prefix (lines[i], "a=ice-pwd:"))
+        rpwd = g_strdup (lines[i] + strlen ("a=ice-pwd:"));
+      else if (g_str_has_prefix (lines[i], "a=candidate:")) {
+        NiceCandidate *c = nice_agent_parse_remote_candidate_sdp (agent,
+            stream_id, lines[i]);
+
+        if (c)
+          remote = g_slist_prepend (remote, c);
+      }
+    }
+    g_assert_nonnull (rufrag);
+    nice_agent_set_remote_credentials (agent, stream_id, rufrag, rpwd);
+    if (remote)
+      nice_agent_set_remote_candidates (agent, stream_id, 1, remote);
+    g_slist_free_full (remote, (GDestroyNotify) nice_candidate_free);
+    g_strfreev (lines);
+    g_free (text);
+  }
+
+  if (reply)
+    g_bytes_unref (reply);
+  g_object_unref (msg);
+  g_string_free (frag, TRUE);
+  g_free (ufrag);
+  g_free (pwd);
+  g_free (rufrag);
+  g_free (rpwd);
+  g_object_unref (agent);
+  return status;
+}
+
 guint
 whep_test_client_delete (WhepTestClient * client)
 {
   g_return_val_if_fail (client->session_url, 0);
   return http_exchange (client->http, "DELETE", client->session_url, NULL,
-      NULL, 0, NULL, NULL, NULL);
+      NULL, 0, NULL, NULL, NULL, NULL);
 }
 
 void
@@ -489,6 +651,7 @@ whep_test_client_free (WhepTestClient * client)
   g_free (client->endpoint_url);
   g_free (client->session_url);
   g_free (client->answer);
+  g_free (client->etag);
   g_mutex_clear (&client->lock);
   g_cond_clear (&client->cond);
   g_free (client);

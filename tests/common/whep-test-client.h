@@ -60,6 +60,13 @@ const gchar *whep_test_client_get_session_url (WhepTestClient * client);
 /* The answer SDP, NULL before connect. */
 const gchar *whep_test_client_get_answer (WhepTestClient * client);
 
+/* Restarts ICE as a WHEP client does: new credentials and candidates of
+ * its own in a PATCH (with If-Match), the server's from the 200 reply.
+ * Returns the HTTP status. */
+guint whep_test_client_restart_ice (WhepTestClient * client);
+/* The session's ETag: from the POST, then from the last ICE restart. */
+const gchar *whep_test_client_get_etag (WhepTestClient * client);
+
 /* Sends DELETE to the session URL; returns the HTTP status. */
 guint whep_test_client_delete (WhepTestClient * client);
 
@@ -70,5 +77,14 @@ void whep_test_client_free (WhepTestClient * client);
 guint whep_test_http (const gchar * method, const gchar * url,
     const gchar * content_type, const gchar * body, gsize body_len,
     gchar ** response_body, const gchar * header_name, gchar ** header_value);
+
+/* The same, with request headers (@headers: name, value, ..., NULL) and all
+ * response headers returned (@response_headers: unref with
+ * soup_message_headers_unref; a SoupMessageHeaders*).  Self-signed
+ * certificates are accepted, for HTTPS tests. */
+guint whep_test_http_full (const gchar * method, const gchar * url,
+    const gchar * const *headers, const gchar * content_type,
+    const gchar * body, gsize body_len, gchar ** response_body,
+    gpointer * response_headers);
 
 G_END_DECLS

@@ -365,7 +365,9 @@ GST_START_TEST (test_bad_requests_leave_viewer_playing)
     { "DELETE", "/whep/0123456789abcdef0123456789abcdef", NULL, NULL, 404,
         "no such session" },
     { "DELETE", "/whep/not-a-session", NULL, NULL, 404, "no such session" },
-    { "PATCH", "/whep/0123", "application/sdp", "x", 405, "not allowed" },
+    { "PATCH", "/whep/0123", "application/sdp", "x", 415,
+        "trickle-ice-sdpfrag" },
+    { "PUT", "/whep/0123", "application/sdp", "x", 405, "not allowed" },
     { "GET", "/nowhere", NULL, NULL, 404, "no such resource" },
   };
 
