@@ -115,6 +115,23 @@ track_for_caps (GstWhepMedia * media, GstCaps * caps)
   return NULL;
 }
 
+/* Browsers decode 8-bit 4:2:0 H.264 only (baseline, main, high): a
+ * High 4:4:4 or 10-bit stream negotiates but never plays.  x264enc makes
+ * one when nothing upstream asks for I420. */
+static void
+warn_if_browsers_cannot_decode (GstWhepMedia * media, const GstStructure * s)
+{
+  const gchar *profile = gst_structure_get_string (s, "profile");
+
+  if (gst_structure_has_name (s, "video/x-h264") && profile &&
+      (g_str_has_prefix (profile, "high-4:") ||
+          g_str_has_prefix (profile, "high-10")))
+    GST_ELEMENT_WARNING (media->bin, STREAM, FORMAT,
+        ("The H.264 stream has profile %s, which browsers do not decode.",
+            profile), ("ask the encoder for 8-bit 4:2:0, e.g. "
+            "video/x-h264,profile=high or a format=I420 input"));
+}
+
 static GstPadProbeReturn
 track_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -143,6 +160,7 @@ track_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   g_mutex_unlock (&media->lock);
 
   GST_DEBUG_OBJECT (media->bin, "track caps %" GST_PTR_FORMAT, caps);
+  warn_if_browsers_cannot_decode (media, s);
   media_update_ready (media);
   return GST_PAD_PROBE_OK;
 }
