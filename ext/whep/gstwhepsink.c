@@ -1225,6 +1225,13 @@ gst_whep_sink_handle_message (GstBin * bin, GstMessage * message)
 }
 
 static void
+set_string (gchar ** field, const GValue * value)
+{
+  g_free (*field);
+  *field = g_value_dup_string (value);
+}
+
+static void
 gst_whep_sink_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
@@ -1236,8 +1243,7 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
       sink->port = g_value_get_uint (value);
       break;
     case PROP_ADDRESS:
-      g_free (sink->address);
-      sink->address = g_value_dup_string (value);
+      set_string (&sink->address, value);
       break;
     case PROP_PATH:{
       const gchar *path = g_value_get_string (value);
@@ -1267,31 +1273,25 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
       sink->idle_timeout = g_value_get_uint (value);
       break;
     case PROP_AUTH_TOKEN:
-      g_free (sink->auth_token);
-      sink->auth_token = g_value_dup_string (value);
+      set_string (&sink->auth_token, value);
       break;
     case PROP_ALLOWED_ORIGINS:
-      g_free (sink->allowed_origins);
-      sink->allowed_origins = g_value_dup_string (value);
+      set_string (&sink->allowed_origins, value);
       break;
     case PROP_CERTIFICATE_FILE:
-      g_free (sink->certificate_file);
-      sink->certificate_file = g_value_dup_string (value);
+      set_string (&sink->certificate_file, value);
       break;
     case PROP_KEY_FILE:
-      g_free (sink->key_file);
-      sink->key_file = g_value_dup_string (value);
+      set_string (&sink->key_file, value);
       break;
     case PROP_MAX_VIEWERS:
       sink->max_viewers = g_value_get_uint (value);
       break;
     case PROP_STUN_SERVER:
-      g_free (sink->stun_server);
-      sink->stun_server = g_value_dup_string (value);
+      set_string (&sink->stun_server, value);
       break;
     case PROP_TURN_SERVER:
-      g_free (sink->turn_server);
-      sink->turn_server = g_value_dup_string (value);
+      set_string (&sink->turn_server, value);
       break;
     case PROP_ICE_MIN_PORT:
       sink->ice_min_port = g_value_get_uint (value);
@@ -1303,8 +1303,7 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
       sink->ice_tcp = g_value_get_boolean (value);
       break;
     case PROP_PUBLIC_ADDRESS:
-      g_free (sink->public_address);
-      sink->public_address = g_value_dup_string (value);
+      set_string (&sink->public_address, value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
