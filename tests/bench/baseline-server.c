@@ -41,6 +41,8 @@ typedef struct
   GstElement *webrtc;
   GPtrArray *elements;          /* everything added for this viewer */
   GPtrArray *tee_pads;
+  GPtrArray *heads;             /* each branch's queue: video first */
+  gboolean has_video;
   SoupServerMessage *msg;       /* the POST, until answered */
 } Viewer;
 
@@ -68,6 +70,7 @@ viewer_free (Viewer * v)
     gst_bin_remove (GST_BIN (pipeline), e);
   }
   g_ptr_array_unref (v->tee_pads);
+  g_ptr_array_unref (v->heads);
   g_ptr_array_unref (v->elements);
   g_free (v->id);
   g_free (v);
@@ -217,7 +220,7 @@ add_branch (Viewer * v, gint kind, gint pt, const gchar * plid)
   GstElement *pay = add (v, kind == 0 ? "rtph264pay" : "rtpopuspay");
   GstElement *setter = add (v, "capssetter");
   guint32 ssrc = g_random_int () | 1;
-  GstPad *teepad, *sinkpad, *srcpad;
+  GstPad *sinkpad, *srcpad;
   GstPadTemplate *templ;
   GstWebRTCRTPTransceiver *trans = NULL;
   GstCaps *caps;
@@ -254,11 +257,26 @@ add_branch (Viewer * v, gint kind, gint pt, const gchar * plid)
   gst_object_unref (srcpad);
   gst_object_unref (sinkpad);
 
-  teepad = gst_element_request_pad_simple (tees[kind], "src_%u");
-  sinkpad = gst_element_get_static_pad (q, "sink");
-  gst_pad_link (teepad, sinkpad);
-  gst_object_unref (sinkpad);
-  g_ptr_array_add (v->tee_pads, teepad);
+  g_ptr_array_add (v->heads, q);
+}
+
+/* Only once the branch runs: data into an element that is not yet PLAYING
+ * comes back FLUSHING, and tee passes that up and stops the stream. */
+static void
+link_branches (Viewer * v)
+{
+  guint i;
+
+  for (i = 0; i < v->heads->len; i++) {
+    GstElement *q = g_ptr_array_index (v->heads, i);
+    GstPad *teepad = gst_element_request_pad_simple (tees[i == 0 &&
+            v->has_video ? 0 : 1], "src_%u");
+    GstPad *sinkpad = gst_element_get_static_pad (q, "sink");
+
+    gst_pad_link (teepad, sinkpad);
+    gst_object_unref (sinkpad);
+    g_ptr_array_add (v->tee_pads, teepad);
+  }
 }
 
 static void
@@ -299,6 +317,8 @@ handle_post (SoupServerMessage * msg)
   v->id = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
   v->elements = g_ptr_array_new ();
   v->tee_pads = g_ptr_array_new ();
+  v->heads = g_ptr_array_new ();
+  v->has_video = vpt >= 0;
   v->msg = g_object_ref (msg);
   v->webrtc = add (v, "webrtcbin");
   gst_util_set_object_arg (G_OBJECT (v->webrtc), "bundle-policy",
@@ -319,6 +339,7 @@ handle_post (SoupServerMessage * msg)
   g_hash_table_insert (viewers, v->id, v);
   for (i = 0; i < v->elements->len; i++)
     gst_element_sync_state_with_parent (g_ptr_array_index (v->elements, i));
+  link_branches (v);
 
   soup_server_message_pause (msg);
   desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER,

@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v2"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v3"
 )
 
@@ -157,6 +158,38 @@ type viewer struct {
 	keySeq     uint16
 	keyNs      int64
 	gotVideo   bool
+	ssrcs      [2]uint32 // video, audio: for the receiver reports
+}
+
+// Live viewers, for the receiver reports.
+var live sync.Map
+
+// Every viewer sends an RTCP receiver report per second, as browsers do:
+// servers take a silent viewer for gone (whepsink's idle-timeout).
+func reportLoop() {
+	for range time.Tick(time.Second) {
+		live.Range(func(_, x interface{}) bool {
+			v := x.(*viewer)
+			rr := &rtcp.ReceiverReport{SSRC: uint32(v.id)*2654435761 | 1}
+			v.mu.Lock()
+			for i, t := range []*trackStats{&v.video, &v.audio} {
+				if v.ssrcs[i] == 0 || !t.haveSeq {
+					continue
+				}
+				lost := t.maxSeq - t.firstSeq + 1 - int64(t.pkts)
+				if lost < 0 {
+					lost = 0
+				}
+				rr.Reports = append(rr.Reports, rtcp.ReceptionReport{SSRC: v.ssrcs[i],
+					TotalLost: uint32(lost), LastSequenceNumber: uint32(t.maxSeq)})
+			}
+			v.mu.Unlock()
+			if len(rr.Reports) > 0 {
+				v.pc.WriteRTCP([]rtcp.Packet{rr})
+			}
+			return true
+		})
+	}
 }
 
 type client struct {
@@ -349,6 +382,14 @@ func (c *client) connect(v *viewer) error {
 		}
 	}
 	pc.OnTrack(func(tr *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		i := 1
+		if tr.Kind() == webrtc.RTPCodecTypeVideo {
+			i = 0
+		}
+		v.mu.Lock()
+		v.ssrcs[i] = uint32(tr.SSRC())
+		v.mu.Unlock()
+		live.Store(v, v)
 		go v.readTrack(tr, tr.Kind() == webrtc.RTPCodecTypeVideo)
 		go func() { // RTCP: read and drop
 			b := make([]byte, 1500)
@@ -399,6 +440,7 @@ func (c *client) connect(v *viewer) error {
 }
 
 func (c *client) stop(v *viewer) {
+	live.Delete(v)
 	if v.location != "" {
 		req, _ := http.NewRequest("DELETE", v.location, nil)
 		if resp, err := c.http.Do(req); err == nil {
@@ -949,6 +991,7 @@ func main() {
 	}
 	c.fps, c.audioMs = *fps, *audioMs
 
+	go reportLoop()
 	stop := make(chan struct{})
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
