@@ -68,6 +68,7 @@ if [ -z "${WHEP_BENCH_IN_NETNS:-}" ]; then
   [ -f /usr/share/gocode/src/github.com/pion/webrtc/peerconnection.go ] || need+=(golang-github-pion-webrtc.v3-dev)
   [ "$do_perf" = 0 ] || command -v perf >/dev/null || need+=(linux-perf)
   command -v unshare >/dev/null && command -v ip >/dev/null || need+=(util-linux iproute2)
+  pkg-config --exists libsrtp2 || need+=(libsrtp2-dev)
   if [ ${#need[@]} -gt 0 ]; then
     echo "== installing ${need[*]} (Debian packages)"
     as_root apt-get install -y --no-install-recommends "${need[@]}" >/dev/null
@@ -144,6 +145,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# in the foreground, but a signal to run.sh still ends it at once
+fg() {
+  "$@" &
+  local p=$!
+  children+=("$p")
+  wait "$p"
+}
+
 server_pid="" replay_pid=""
 # start_server NAME GOP [LATENCY_FILE]
 start_server() {
@@ -198,7 +207,7 @@ meta() {
 for s in $servers; do
   echo "== $s: ramp $steps, $repeats x ${window}s windows"
   start_server "$s" 60
-  "${load[@]}" ramp "${load_opts[@]}" -server "$s" -server-pid "$server_pid" -steps "$steps" \
+  fg "${load[@]}" ramp "${load_opts[@]}" -server "$s" -server-pid "$server_pid" -steps "$steps" \
     -repeats "$repeats" -window "${window}s" -out "$out/ramp-$s.jsonl" || true
   stop_server
 done
@@ -211,10 +220,10 @@ if [ "$do_ttff" = 1 ]; then
     for s in $servers; do
       echo "== $s: joins at GOP ${gop} frames ($tag)"
       start_server "$s" "$gop"
-      "${load[@]}" join "${load_opts[@]}" -server "$s" -tag "$tag" -joins "$joins" \
+      fg "${load[@]}" join "${load_opts[@]}" -server "$s" -tag "$tag" -joins "$joins" \
         -interval 290ms -out "$out/join-$s-$tag.jsonl" || true
-      taskset -c 1 "$bin/ttff-decode" "$url" "$decode_joins" "$s" "$tag" \
-        "$out/ttff-$s-$tag.jsonl" 2>&1 | tail -n "$decode_joins" || true
+      fg taskset -c 1 "$bin/ttff-decode" "$url" "$decode_joins" "$s" "$tag" \
+        "$out/ttff-$s-$tag.jsonl" || true
       stop_server
     done
   done
@@ -225,7 +234,7 @@ if [ "$do_latency" = 1 ]; then
   for s in $servers; do
     echo "== $s: latency at $lat_steps viewers"
     start_server "$s" 60 "$out/latency-$s.jsonl"
-    "${load[@]}" ramp "${load_opts[@]}" -server "$s-latency" -server-pid "$server_pid" \
+    fg "${load[@]}" ramp "${load_opts[@]}" -server "$s-latency" -server-pid "$server_pid" \
       -steps "$lat_steps" -repeats 2 -window "${window}s" -latency-signals -no-stop \
       -out "$out/latency-ramp-$s.jsonl" >/dev/null 2>&1 || true
     stop_server
@@ -245,7 +254,7 @@ if [ "$do_perf" = 1 ] && [[ " $servers " == *" whepsink "* ]] && command -v perf
     sleep 0.1
   done
   sleep 4
-  perf record -e cpu-clock -F 999 -g -p "$server_pid" -o "$out/perf.data" -- sleep 15 \
+  fg perf record -e cpu-clock -F 999 -g -p "$server_pid" -o "$out/perf.data" -- sleep 15 \
     >/dev/null 2>"$out/perf-record.log" || true
   wait "$lp" || true
   stop_server
@@ -260,6 +269,12 @@ if [ "$do_perf" = 1 ] && [[ " $servers " == *" whepsink "* ]] && command -v perf
   } > "$out/perf.txt" 2>/dev/null || true
 fi
 
+# --- SRTP per packet with Debian's libsrtp2 (NSS) and with OpenSSL
+if [ -x "$bin/srtp-bench" ] && [ "$quick" = 0 ]; then
+  echo "== SRTP per packet"
+  taskset -c 0 "$bin/srtp-bench" 2 > "$out/srtp.txt" || true
+fi
+
 # --- report
 {
   cat "$out/header.txt"
@@ -268,6 +283,12 @@ fi
   if [ -s "$out/perf.txt" ]; then
     echo
     cat "$out/perf.txt"
+  fi
+  if [ -s "$out/srtp.txt" ]; then
+    echo
+    echo "## SRTP protect per packet (srtp-bench, CPU 0)"
+    echo
+    cat "$out/srtp.txt"
   fi
   echo
   echo "# took $(( $(date +%s) - start_time )) s"
