@@ -62,5 +62,12 @@ fi
 meson compile -C "$builddir"
 
 status=0
-meson test -C "$builddir" --print-errorlogs "${test_args[@]}" || status=$?
+# Instrumented code runs several times slower: give every timeout room.
+multiplier=1
+if [ "$sanitize" = 1 ]; then
+  multiplier=3
+  export CK_TIMEOUT_MULTIPLIER=3
+fi
+meson test -C "$builddir" --print-errorlogs --timeout-multiplier "$multiplier" \
+  "${test_args[@]}" || status=$?
 exit "$status"
