@@ -208,7 +208,7 @@ for s in $servers; do
   echo "== $s: ramp $steps, $repeats x ${window}s windows"
   start_server "$s" 60
   fg "${load[@]}" ramp "${load_opts[@]}" -server "$s" -server-pid "$server_pid" -steps "$steps" \
-    -repeats "$repeats" -window "${window}s" -out "$out/ramp-$s.jsonl" || true
+    -repeats "$repeats" -window "${window}s" -settle 4s -out "$out/ramp-$s.jsonl" || true
   stop_server
 done
 meta

@@ -90,13 +90,19 @@ func (l *level) vals(k string) (xs []float64) {
 	return
 }
 
+// A step is clean when no join failed and most of its windows saw no viewer
+// lose data or fall behind (as whep-load decides when to stop).
 func (l *level) clean() bool {
+	bad := 0
 	for _, w := range l.windows {
-		if w.n("lossy") > 0 || w.n("behind") > 0 || w.n("stalled") > 0 || w.f("failed") > 0 {
+		if w.f("failed") > 0 {
 			return false
 		}
+		if w.n("lossy") > 0 || w.n("behind") > 0 || w.n("stalled") > 0 {
+			bad++
+		}
 	}
-	return true
+	return 2*bad <= len(l.windows)
 }
 
 type serverRun struct {
@@ -474,7 +480,7 @@ func report(dir string) int {
 		}
 		fmt.Println()
 	}
-	fmt.Println("✗: a viewer lost packets or frames, fell behind real time or failed to join at that step.")
+	fmt.Println("✗: a join failed, or in most windows of that step a viewer lost packets or frames or fell behind real time (more than 200 ms behind its best); a single bad window is shown in the columns but is not the limit.")
 	return 0
 }
 
