@@ -54,7 +54,7 @@ struct _GstWhepServer
   GstObject parent;
 
   /* fixed after construction */
-  gchar *registry_key;          /* NULL when not shared (port 0) */
+  gchar *registry_key;          /* "address:port", as in the registry */
   GTlsCertificate *tls_certificate;
   GMainContext *context;
   GMainLoop *loop;
@@ -848,11 +848,13 @@ gst_whep_server_obtain (const gchar * address, guint port,
     g_free (key);
   } else {
     server = server_start (address, port, tls_certificate, error);
-    if (server && key) {
-      server->registry_key = key;
-      g_hash_table_insert (registry, key, server);
-    } else {
-      g_free (key);
+    g_free (key);
+    /* Under the port it got: another whepsink asking for that port (one
+     * picked with port=0, say) shares it. */
+    if (server) {
+      server->registry_key = g_strdup_printf ("%s:%u",
+          address ? address : "*", server->port);
+      g_hash_table_insert (registry, server->registry_key, server);
     }
   }
   if (server)
@@ -871,7 +873,7 @@ gst_whep_server_release (GstWhepServer * server)
 
   g_mutex_lock (&registry_lock);
   last = --server->users == 0;
-  if (last && server->registry_key)
+  if (last)
     g_hash_table_remove (registry, server->registry_key);
   g_mutex_unlock (&registry_lock);
 

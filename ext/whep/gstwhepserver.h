@@ -82,7 +82,8 @@ typedef struct
 } GstWhepEndpointConfig;
 
 /* Returns the server listening on @address (NULL: all interfaces) and @port,
- * starting one if needed.  @port 0 picks a free port and is never shared.
+ * starting one if needed.  @port 0 starts one on a free port, which later
+ * callers can then ask for by its number.
  * With @tls_certificate the server speaks HTTPS; a server that is shared
  * must be asked for with the same certificate. */
 GstWhepServer *gst_whep_server_obtain (const gchar * address, guint port,

@@ -170,6 +170,88 @@ GST_START_TEST (test_port_in_use_fails)
 
 GST_END_TEST;
 
+/* Two whepsinks in one process share one port with different paths; each
+ * serves its own stream and its own player page. */
+GST_START_TEST (test_two_endpoints_share_a_port)
+{
+  Server *a = server_start (AV_PIPELINE);
+  gchar *desc;
+  Server *b;
+  guint port;
+  WhepTestClient *va, *vb;
+  WhepTestClientConfig config = { TRUE, FALSE, TRUE, NULL };
+  gchar *body = NULL, *url;
+  gint w, h;
+
+  g_object_get (a->whep, "bound-port", &port, NULL);
+  desc = g_strdup_printf ("videotestsrc is-live=true pattern=ball ! "
+      "video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! "
+      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! "
+      "mpegtsmux ! whepsink name=whep port=%u path=/cam2/whep", port);
+  b = server_start (desc);
+  url = g_strdup_printf ("http://127.0.0.1:%u/cam2/whep", port);
+  fail_unless_equals_string (b->endpoint, url);
+  g_free (url);
+
+  va = whep_test_client_new (a->endpoint, &config);
+  vb = whep_test_client_new (b->endpoint, &config);
+  fail_unless_equals_int (whep_test_client_connect (va, NULL), 201);
+  fail_unless_equals_int (whep_test_client_connect (vb, NULL), 201);
+  fail_unless (whep_test_client_wait_frames (va, 5, 0, 15000));
+  fail_unless (whep_test_client_wait_frames (vb, 5, 0, 15000));
+  whep_test_client_get_video_size (va, &w, &h);
+  fail_unless_equals_int (w, WIDTH);
+  whep_test_client_get_video_size (vb, &w, &h);
+  fail_unless_equals_int (w, 640);
+
+  url = g_strdup_printf ("http://127.0.0.1:%u/cam2/", port);
+  fail_unless_equals_int (whep_test_http ("GET", url, NULL, NULL, 0, &body,
+          NULL, NULL), 200);
+  fail_unless (strstr (body, "data-endpoint=\"/cam2/whep\"") != NULL);
+  g_free (body);
+  g_free (url);
+
+  whep_test_client_free (va);
+  whep_test_client_free (vb);
+  server_stop (b);
+  /* the other endpoint goes on serving */
+  fail_unless_equals_int (whep_test_http ("GET", a->endpoint, NULL, NULL, 0,
+          NULL, NULL, NULL), 405);
+  server_stop (a);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_player_page)
+{
+  GstElement *sink = gst_element_factory_make ("whepsink", NULL);
+  gchar *url, *body = NULL, *ctype = NULL;
+  guint port;
+
+  g_object_set (sink, "port", 0, NULL);
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (sink, "bound-port", &port, NULL);
+  url = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  fail_unless_equals_int (whep_test_http ("GET", url, NULL, NULL, 0, &body,
+          "Content-Type", &ctype), 200);
+  fail_unless (g_str_has_prefix (ctype, "text/html"));
+  fail_unless (strstr (body, "data-endpoint=\"/whep\"") != NULL);
+  g_free (body);
+  g_free (ctype);
+
+  /* player=false: no page */
+  g_object_set (sink, "player", FALSE, NULL);
+  fail_unless_equals_int (whep_test_http ("GET", url, NULL, NULL, 0, NULL,
+          NULL, NULL), 404);
+  g_free (url);
+  gst_element_set_state (sink, GST_STATE_NULL);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
 /* ---------------------------------------------------------------------- */
 /* End to end */
 
@@ -415,6 +497,7 @@ whepsink_suite (void)
   tcase_add_test (tc_element, test_properties);
   tcase_add_test (tc_element, test_metadata);
   tcase_add_test (tc_element, test_port_in_use_fails);
+  tcase_add_test (tc_element, test_player_page);
 
   suite_add_tcase (s, tc_play);
   tcase_set_timeout (tc_play, 60);
@@ -422,6 +505,7 @@ whepsink_suite (void)
   tcase_add_test (tc_play, test_two_viewers_and_delete);
   tcase_add_test (tc_play, test_browser_like_h264_offer);
   tcase_add_test (tc_play, test_video_only_viewer);
+  tcase_add_test (tc_play, test_two_endpoints_share_a_port);
 
   suite_add_tcase (s, tc_wait);
   tcase_set_timeout (tc_wait, 60);
