@@ -33,6 +33,7 @@ typedef struct
   const gchar *caps_name;       /* what tsdemux gives: "video/x-h264" */
   GstElement *queue;
   GstElement *tee;
+  GstPad *queue_src;            /* where a live stream is re-timed */
   /* protected by the media lock */
   GstPad *linked_pad;           /* the demuxer pad that feeds this track */
   GstPad *spare_pad;            /* a newer pad of the same kind, for a swap */
@@ -55,6 +56,8 @@ struct _GstWhepMedia
   /* protected by lock */
   GstElement *demux;            /* replaced when the program tables change */
   GstClockTime last_keyframe_request;   /* monotonic */
+  gboolean timing_checked;      /* the live offset was decided */
+  GstClockTimeDiff live_offset; /* applied to every track's running time */
   gint wanted_program;          /* -1: the first in the PAT */
   gint program;                 /* the one followed, -1 until the PAT */
   gboolean pmt_seen;
@@ -305,15 +308,90 @@ make (GstWhepMedia * media, const gchar * factory)
   return e;
 }
 
-/* queue -> parser [-> capsfilter] -> clocksync -> tee -> fakesink */
+/* How far ahead of the clock a live stream's buffers run: a muxer stamps
+ * each frame some way ahead of its PCR (mpegtsmux: 125 ms), and tsdemux
+ * maps PCR to arrival time, so every buffer would wait that long in
+ * clocksync (ours, and webrtcbin's own) before it is sent.  0 when the
+ * input is not live (a file is paced on purpose) or not ahead. */
+static GstClockTimeDiff
+live_lead (GstWhepMedia * media, GstPad * pad, GstBuffer * buf)
+{
+  GstQuery *query = gst_query_new_latency ();
+  GstClock *clock;
+  GstEvent *event;
+  const GstSegment *segment;
+  GstClockTimeDiff lead = 0;
+  gboolean live = FALSE;
+
+  if (gst_pad_peer_query (media->input, query))
+    gst_query_parse_latency (query, &live, NULL, NULL);
+  gst_query_unref (query);
+  clock = gst_element_get_clock (GST_ELEMENT (media->bin));
+  event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+
+  if (live && clock && event) {
+    GstClockTime now = gst_clock_get_time (clock) -
+        gst_element_get_base_time (GST_ELEMENT (media->bin));
+    GstClockTime rt;
+
+    gst_event_parse_segment (event, &segment);
+    rt = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+        GST_BUFFER_DTS_OR_PTS (buf));
+    if (GST_CLOCK_TIME_IS_VALID (rt))
+      lead = GST_CLOCK_DIFF (now, rt);
+  }
+  gst_clear_event (&event);
+  gst_clear_object (&clock);
+  return MAX (lead, 0);
+}
+
+/* The first buffer of a stream decides: a live stream is moved back by its
+ * lead, every track by the same amount so that they stay in sync, and then
+ * leaves at once instead of waiting out the muxer's delay. */
+static GstPadProbeReturn
+track_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepMedia *media = user_data;
+  GstClockTimeDiff lead, offset;
+  gboolean checked;
+  guint i;
+
+  g_mutex_lock (&media->lock);
+  checked = media->timing_checked;
+  media->timing_checked = TRUE;
+  g_mutex_unlock (&media->lock);
+  if (checked)
+    return GST_PAD_PROBE_OK;
+
+  lead = live_lead (media, pad, GST_PAD_PROBE_INFO_BUFFER (info));
+  if (lead == 0)
+    return GST_PAD_PROBE_OK;
+
+  g_mutex_lock (&media->lock);
+  media->live_offset -= lead;
+  offset = media->live_offset;
+  g_mutex_unlock (&media->lock);
+
+  GST_INFO_OBJECT (media->bin, "live stream %" GST_STIME_FORMAT " ahead of "
+      "the clock: sending it that much earlier", GST_STIME_ARGS (lead));
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++)
+    if (media->tracks[i].queue_src)
+      gst_pad_set_offset (media->tracks[i].queue_src, offset);
+  return GST_PAD_PROBE_OK;
+}
+
+/* queue [-> capssetter] -> parser [-> capsfilter] -> clocksync -> tee ->
+ * fakesink */
 static void
 track_build (GstWhepMedia * media, Track * track, const gchar * parser_name,
-    GstCaps * filter_caps)
+    GstCaps * input_caps, GstCaps * filter_caps)
 {
-  GstElement *parser, *filter = NULL, *sync, *fakesink;
+  GstElement *parser, *setter = NULL, *filter = NULL, *sync, *fakesink;
   GstPad *pad;
 
   track->queue = make (media, "queue");
+  if (input_caps)
+    setter = make (media, "capssetter");
   parser = make (media, parser_name);
   if (filter_caps)
     filter = make (media, "capsfilter");
@@ -321,15 +399,21 @@ track_build (GstWhepMedia * media, Track * track, const gchar * parser_name,
   track->tee = make (media, "tee");
   fakesink = make (media, "fakesink");
   if (media->missing) {
+    gst_clear_caps (&input_caps);
     gst_clear_caps (&filter_caps);
     return;
   }
+  track->queue_src = gst_element_get_static_pad (track->queue, "src");
 
   g_object_set (track->queue, "max-size-buffers", 0, "max-size-bytes", 0,
       "max-size-time", TRACK_QUEUE_TIME, NULL);
   if (track->kind == WHEP_MEDIA_KIND_VIDEO)
     /* SPS and PPS before every IDR, so a viewer can start at any IDR */
     g_object_set (parser, "config-interval", -1, NULL);
+  if (setter) {
+    g_object_set (setter, "caps", input_caps, NULL);
+    gst_caps_unref (input_caps);
+  }
   if (filter) {
     g_object_set (filter, "caps", filter_caps, NULL);
     gst_caps_unref (filter_caps);
@@ -340,12 +424,18 @@ track_build (GstWhepMedia * media, Track * track, const gchar * parser_name,
   g_object_set (fakesink, "sync", FALSE, "async", FALSE,
       "enable-last-sample", FALSE, NULL);
 
+  gst_element_link_many (track->queue, setter ? setter : parser, NULL);
+  if (setter)
+    gst_element_link (setter, parser);
+  gst_element_link_many (parser, filter ? filter : sync, NULL);
   if (filter)
-    gst_element_link_many (track->queue, parser, filter, sync, track->tee,
-        fakesink, NULL);
-  else
-    gst_element_link_many (track->queue, parser, sync, track->tee, fakesink,
-        NULL);
+    gst_element_link (filter, sync);
+  gst_element_link_many (sync, track->tee, fakesink, NULL);
+
+  pad = gst_element_get_static_pad (sync, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, track_timing_probe,
+      media, NULL);
+  gst_object_unref (pad);
 
   pad = gst_element_get_static_pad (track->tee, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
@@ -391,6 +481,7 @@ media_replace_demux (GstWhepMedia * media)
   media->pmt_seen = FALSE;
   media->ready = FALSE;
   media->program = -1;
+  media->timing_checked = FALSE;
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
     gst_clear_object (&media->tracks[i].linked_pad);
     gst_clear_object (&media->tracks[i].spare_pad);
@@ -462,10 +553,14 @@ gst_whep_media_new (GstBin * bin, GstPad * input,
   media->tracks[1].caps_name = "audio/x-opus";
 
   media->demux = demux_new (media, -1);
+  /* A PES packet holds one access unit (as mpegtsmux and encoders write
+   * them): saying so lets h264parse pass each one on at once instead of
+   * waiting for the next to see where it ends (a frame of latency). */
   track_build (media, &media->tracks[0], "h264parse",
+      gst_caps_from_string ("video/x-h264, alignment=au"),
       gst_caps_from_string ("video/x-h264, stream-format=byte-stream, "
           "alignment=au"));
-  track_build (media, &media->tracks[1], "opusparse", NULL);
+  track_build (media, &media->tracks[1], "opusparse", NULL, NULL);
 
   if (media->demux) {
     pad = gst_element_get_static_pad (media->demux, "sink");
@@ -480,8 +575,12 @@ gst_whep_media_new (GstBin * bin, GstPad * input,
 void
 gst_whep_media_free (GstWhepMedia * media)
 {
+  guint i;
+
   gst_whep_media_reset (media);
   whep_ts_psi_free (media->psi);
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++)
+    gst_clear_object (&media->tracks[i].queue_src);
   g_mutex_clear (&media->lock);
   g_free (media);
 }
@@ -706,7 +805,11 @@ gst_whep_media_reset (GstWhepMedia * media)
   media->ready = FALSE;
   media->program = -1;
   media->last_keyframe_request = GST_CLOCK_TIME_NONE;
+  media->timing_checked = FALSE;
+  media->live_offset = 0;
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
+    if (media->tracks[i].queue_src)
+      gst_pad_set_offset (media->tracks[i].queue_src, 0);
     media->tracks[i].in_pmt = FALSE;
     gst_clear_object (&media->tracks[i].linked_pad);
     gst_clear_object (&media->tracks[i].spare_pad);
