@@ -89,7 +89,8 @@ struct _GstWhepRequest
   gchar *body;
   gchar *allow_origin;          /* for Access-Control-Allow-Origin, or NULL */
   /* only touched on the server's thread */
-  gboolean client_gone;
+  gboolean client_gone;         /* the message finished: never touch it */
+  gboolean client_left;         /* the connection closed under a paused message */
   gulong finished_id;           /* its closure holds a reference */
 };
 
@@ -209,6 +210,32 @@ gst_whep_request_add_header (GstWhepRequest * req, const gchar * name,
     g_ptr_array_add (req->headers, g_strdup (value));
   }
   g_mutex_unlock (&req->lock);
+}
+
+gboolean
+gst_whep_request_client_left (GstWhepRequest * req)
+{
+  GSocket *socket;
+  gchar byte;
+  gssize n;
+
+  g_return_val_if_fail (g_main_context_is_owner (req->server->context), FALSE);
+
+  if (req->client_gone || req->client_left)
+    return TRUE;
+  /* libsoup 3.2 does not watch a paused message's connection: look.  A
+   * readable socket that reads end-of-file was closed by the client. */
+  socket = soup_server_message_get_socket (req->msg);
+  if (socket == NULL)
+    return TRUE;
+  if (!(g_socket_condition_check (socket, G_IO_IN | G_IO_HUP | G_IO_ERR)))
+    return FALSE;
+  n = g_socket_receive_with_blocking (socket, &byte, 1, FALSE, NULL, NULL);
+  /* MSG_PEEK is not in GSocket's API: a byte read here would be the start
+   * of a pipelined request, which WHEP clients do not send while waiting */
+  if (n == 0 || (n < 0 && g_socket_condition_check (socket, G_IO_HUP)))
+    req->client_left = TRUE;
+  return req->client_left;
 }
 
 gboolean

@@ -49,6 +49,11 @@ void gst_whep_request_respond (GstWhepRequest * req, guint status,
 void gst_whep_request_respond_error (GstWhepRequest * req, guint status,
     const gchar * reason);
 
+/* TRUE if the client closed its connection while the request waited.  On
+ * the server's thread only.  Answer it anyway (any status): that lets
+ * libsoup finish the message and free the connection. */
+gboolean gst_whep_request_client_left (GstWhepRequest * req);
+
 /* TRUE once the request was answered or its client went away. */
 gboolean gst_whep_request_is_done (GstWhepRequest * req);
 

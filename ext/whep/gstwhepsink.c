@@ -607,7 +607,11 @@ serve_waiting_offers (gpointer data)
   for (l = waiting; l; l = l->next) {
     WaitingOffer *w = l->data;
 
-    if (!gst_whep_request_is_done (w->req))
+    if (gst_whep_request_client_left (w->req)) {
+      GST_INFO_OBJECT (sink, "a waiting viewer left before the stream came");
+      gst_whep_request_respond_error (w->req, SOUP_STATUS_REQUEST_TIMEOUT,
+          "the client left");
+    } else if (!gst_whep_request_is_done (w->req))
       start_viewer (sink, w->req, w->offer, &info);
     waiting_offer_free (w);
   }

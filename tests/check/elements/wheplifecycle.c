@@ -131,6 +131,52 @@ GST_START_TEST (test_sender_starts_after_the_viewer)
 
 GST_END_TEST;
 
+/* A client that gives up while its POST waits for the stream is forgotten:
+ * no session is made for it when the stream comes. */
+GST_START_TEST (test_client_hanging_up_while_waiting)
+{
+  WhepTestServer *s = whep_test_server_start (VIDEO (320, 240, 15, "")
+      " ! mpegtsmux ! " SINK, GST_STATE_READY);
+  GSocketClient *sc = g_socket_client_new ();
+  GSocketConnection *conn;
+  GOutputStream *out;
+  gchar *port = strrchr (s->base, ':') + 1, *request;
+  static const gchar offer[] =
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+      "a=fingerprint:sha-256 99:37:2C:B1:CA:32:6D:0C:54:A5:DA:D3:E5:EA:65:"
+      "85:3F:17:08:19:D0:67:83:6A:EB:17:0E:00:19:09:BC:4E\r\n"
+      "a=setup:actpass\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\n"
+      "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:102 H264/90000\r\n"
+      "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n";
+
+  conn = g_socket_client_connect_to_host (sc, "127.0.0.1", atoi (port), NULL,
+      NULL);
+  fail_unless (conn != NULL);
+  request = g_strdup_printf ("POST /whep HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/sdp\r\nContent-Length: %u\r\n\r\n%s",
+      (guint) strlen (offer), offer);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  fail_unless (g_output_stream_write_all (out, request, strlen (request), NULL,
+          NULL, NULL));
+  g_usleep (500 * 1000);
+  /* the client gives up before the stream starts */
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  g_object_unref (conn);
+  g_usleep (200 * 1000);
+
+  gst_element_set_state (s->pipeline, GST_STATE_PLAYING);
+  g_usleep (3 * G_USEC_PER_SEC);
+  fail_unless_equals_int (whep_test_server_count_sessions (s), 0);
+
+  g_free (request);
+  g_object_unref (sc);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
 /* ---------------------------------------------------------------------- */
 /* Tracks from the PMT */
 
@@ -533,6 +579,7 @@ wheplifecycle_suite (void)
   suite_add_tcase (s, tc_ready);
   tcase_set_timeout (tc_ready, 60);
   tcase_add_test (tc_ready, test_sender_starts_after_the_viewer);
+  tcase_add_test (tc_ready, test_client_hanging_up_while_waiting);
 
   suite_add_tcase (s, tc_tracks);
   tcase_set_timeout (tc_tracks, 60);
