@@ -314,8 +314,11 @@ check_text (const gchar * sdp_text, gsize len, GError ** error)
 }
 
 /* ICE credentials, the fingerprint and a=setup may stand at session level
- * (RFC 8839, RFC 8122), but webrtcbin looks for them in each m-line: copy
- * them down.  An offer without a=setup means actpass (RFC 8842). */
+ * (RFC 8839, RFC 8122), but webrtcbin looks for them in each m-line: move
+ * them down.  Move, not copy: webrtcbin 1.22.0 refuses an offer with a
+ * fingerprint at both levels ("No fingerprint lines in sdp for media 0"),
+ * fixed only in a later Debian update.  An offer without a=setup means
+ * actpass (RFC 8842). */
 static void
 normalize_offer (GstSDPMessage * msg)
 {
@@ -338,6 +341,19 @@ normalize_offer (GstSDPMessage * msg)
       if (value)
         gst_sdp_media_add_attribute (media, inherited[k], value);
     }
+  }
+
+  i = 0;
+  while (i < gst_sdp_message_attributes_len (msg)) {
+    const GstSDPAttribute *attr = gst_sdp_message_get_attribute (msg, i);
+    gboolean moved = FALSE;
+
+    for (k = 0; k < G_N_ELEMENTS (inherited); k++)
+      moved |= g_strcmp0 (attr->key, inherited[k]) == 0;
+    if (moved && gst_sdp_message_medias_len (msg) > 0)
+      gst_sdp_message_remove_attribute (msg, i);
+    else
+      i++;
   }
 }
 
