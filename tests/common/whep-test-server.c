@@ -7,6 +7,16 @@
 
 #include <string.h>
 
+const gchar whep_test_offer_without_peer[] =
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+    "a=fingerprint:sha-256 99:37:2C:B1:CA:32:6D:0C:54:A5:DA:D3:E5:EA:65:85:"
+    "3F:17:08:19:D0:67:83:6A:EB:17:0E:00:19:09:BC:4E\r\n"
+    "a=setup:actpass\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:102 H264/90000\r\n"
+    "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n";
+
 WhepTestServer *
 whep_test_server_start (const gchar * description, GstState state)
 {

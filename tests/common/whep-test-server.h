@@ -18,6 +18,10 @@ typedef struct
   gchar *endpoint;              /* base + path */
 } WhepTestServer;
 
+/* A well-formed H.264 recvonly offer whose ICE peer does not exist: enough
+ * to get an answer and a session, for protocol tests. */
+extern const gchar whep_test_offer_without_peer[];
+
 /* Parses @description and sets it to @state (READY or PLAYING). */
 WhepTestServer *whep_test_server_start (const gchar * description,
     GstState state);

@@ -141,15 +141,7 @@ GST_START_TEST (test_client_hanging_up_while_waiting)
   GSocketConnection *conn;
   GOutputStream *out;
   gchar *port = strrchr (s->base, ':') + 1, *request;
-  static const gchar offer[] =
-      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-      "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
-      "a=fingerprint:sha-256 99:37:2C:B1:CA:32:6D:0C:54:A5:DA:D3:E5:EA:65:"
-      "85:3F:17:08:19:D0:67:83:6A:EB:17:0E:00:19:09:BC:4E\r\n"
-      "a=setup:actpass\r\n"
-      "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\n"
-      "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:102 H264/90000\r\n"
-      "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n";
+  const gchar *offer = whep_test_offer_without_peer;
 
   conn = g_socket_client_connect_to_host (sc, "127.0.0.1", atoi (port), NULL,
       NULL);
@@ -460,16 +452,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_viewer_that_never_connects_is_reaped)
 {
-  /* a well-formed offer whose ICE peer does not exist */
-  static const gchar offer[] =
-      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-      "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
-      "a=fingerprint:sha-256 99:37:2C:B1:CA:32:6D:0C:54:A5:DA:D3:E5:EA:65:85:"
-      "3F:17:08:19:D0:67:83:6A:EB:17:0E:00:19:09:BC:4E\r\n"
-      "a=setup:actpass\r\n"
-      "m=video 9 UDP/TLS/RTP/SAVPF 102\r\nc=IN IP4 0.0.0.0\r\n"
-      "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:102 H264/90000\r\n"
-      "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n";
+  const gchar *offer = whep_test_offer_without_peer;
   WhepTestServer *s = whep_test_server_start (VIDEO (320, 240, 15, "")
       " ! mpegtsmux ! whepsink name=whep port=0 connect-timeout=2",
       GST_STATE_PLAYING);
