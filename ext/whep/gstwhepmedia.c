@@ -472,10 +472,16 @@ media_replace_demux (GstWhepMedia * media)
 {
   GstElement *old, *fresh;
   GstPad *pad;
+  gint program;
   guint i;
 
   g_mutex_lock (&media->lock);
-  fresh = demux_new (media, media->wanted_program);
+  program = media->wanted_program;
+  g_mutex_unlock (&media->lock);
+  /* no lock held while making and adding elements */
+  fresh = demux_new (media, program);
+
+  g_mutex_lock (&media->lock);
   old = media->demux;
   media->demux = fresh;
   media->pmt_seen = FALSE;
