@@ -113,73 +113,73 @@ whep_test_count_fds (void)
   return count_dir_entries ("/proc/self/fd");
 }
 
-gchar *
-whep_test_describe_threads (void)
+/* "label x count, ..." over the entries of @dir, each labelled by
+ * @label_of (a new string, or NULL to skip it). */
+static gchar *
+describe_entries (const gchar * dir_path,
+    gchar * (*label_of) (const gchar * dir_path, const gchar * entry))
 {
-  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  GDir *dir = g_dir_open (dir_path, 0, NULL);
   GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   GString *out = g_string_new (NULL);
   GHashTableIter iter;
-  gpointer name, n;
-  const gchar *tid;
+  gpointer label, n;
+  const gchar *entry;
 
-  while (dir && (tid = g_dir_read_name (dir))) {
-    gchar *path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
-    gchar *comm = NULL;
+  while (dir && (entry = g_dir_read_name (dir))) {
+    gchar *l = label_of (dir_path, entry);
 
-    if (g_file_get_contents (path, &comm, NULL, NULL)) {
-      g_strchomp (comm);
-      n = g_hash_table_lookup (counts, comm);
-      g_hash_table_replace (counts, comm,
+    if (l) {
+      n = g_hash_table_lookup (counts, l);
+      g_hash_table_replace (counts, l,
           GUINT_TO_POINTER (GPOINTER_TO_UINT (n) + 1));
     }
-    g_free (path);
   }
   if (dir)
     g_dir_close (dir);
   g_hash_table_iter_init (&iter, counts);
-  while (g_hash_table_iter_next (&iter, &name, &n))
+  while (g_hash_table_iter_next (&iter, &label, &n))
     g_string_append_printf (out, "%s%s x%u", out->len ? ", " : "",
-        (gchar *) name, GPOINTER_TO_UINT (n));
+        (gchar *) label, GPOINTER_TO_UINT (n));
   g_hash_table_unref (counts);
   return g_string_free (out, FALSE);
+}
+
+/* a thread's name */
+static gchar *
+thread_label (const gchar * dir_path, const gchar * tid)
+{
+  gchar *path = g_strdup_printf ("%s/%s/comm", dir_path, tid);
+  gchar *comm = NULL;
+
+  if (g_file_get_contents (path, &comm, NULL, NULL))
+    g_strchomp (comm);
+  g_free (path);
+  return comm;
+}
+
+/* what an fd is: "socket:[123]" -> "socket", "/dev/null" stays */
+static gchar *
+fd_label (const gchar * dir_path, const gchar * fd)
+{
+  gchar *path = g_strdup_printf ("%s/%s", dir_path, fd);
+  gchar *target = g_file_read_link (path, NULL);
+
+  if (target && strchr (target, ':'))
+    *strchr (target, ':') = '\0';
+  g_free (path);
+  return target;
+}
+
+gchar *
+whep_test_describe_threads (void)
+{
+  return describe_entries ("/proc/self/task", thread_label);
 }
 
 gchar *
 whep_test_describe_fds (void)
 {
-  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
-  GString *out = g_string_new (NULL);
-  GHashTableIter iter;
-  gpointer kind, n;
-  const gchar *fd;
-
-  while (dir && (fd = g_dir_read_name (dir))) {
-    gchar *path = g_strdup_printf ("/proc/self/fd/%s", fd);
-    gchar *target = g_file_read_link (path, NULL);
-    gchar *k;
-
-    if (target) {
-      /* "socket:[123]" -> "socket", "/dev/null" stays */
-      k = g_strdup (target);
-      if (strchr (k, ':'))
-        *strchr (k, ':') = '\0';
-      n = g_hash_table_lookup (counts, k);
-      g_hash_table_replace (counts, k,
-          GUINT_TO_POINTER (GPOINTER_TO_UINT (n) + 1));
-    }
-    g_free (target);
-    g_free (path);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_hash_table_iter_init (&iter, counts);
-  while (g_hash_table_iter_next (&iter, &kind, &n))
-    g_string_append_printf (out, "%s%s x%u", out->len ? ", " : "",
-        (gchar *) kind, GPOINTER_TO_UINT (n));
-  g_hash_table_unref (counts);
-  return g_string_free (out, FALSE);
+  return describe_entries ("/proc/self/fd", fd_label);
 }
