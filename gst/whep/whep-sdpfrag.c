@@ -110,8 +110,12 @@ is_token (const gchar * s)
 static gboolean
 is_number (const gchar * s, guint max_digits, guint64 min, guint64 max)
 {
-  gsize len = strlen (s);
+  gsize len;
 
+  /* g_strsplit() of an empty field gives no field at all */
+  if (s == NULL)
+    return FALSE;
+  len = strlen (s);
   if (len == 0 || len > max_digits || strspn (s, "0123456789") != len)
     return FALSE;
   return g_ascii_string_to_unsigned (s, 10, min, max, NULL, NULL);

@@ -641,6 +641,9 @@ GST_START_TEST (test_parse_bad_mlines)
     "m=audio 9 /AVP 0",
     "m=au:dio 9 RTP/AVP 0",
     "m=audio\t9\tRTP/AVP\t0",
+    /* an empty port field: found by a fuzzer, it crashed the server */
+    "m=audioD9  UP/TLS/RTP/SAVPF 0",
+    "m=audio  RTP/AVP 0",
   };
   guint i;
 
