@@ -20,8 +20,11 @@ G_BEGIN_DECLS
  *
  * Bounded: pushing drops the oldest packets while the held ones exceed
  * @max_bytes (payload and headers, as gst_buffer_get_size() counts) or
- * @max_packets, or are older than @max_age by their arrival time.  It keeps
- * at least the packet just pushed.
+ * @max_packets, or are older than @max_age by their arrival time (more
+ * than @max_age before the arrival of the packet just pushed).  It keeps
+ * at least the packet just pushed, so a @max_packets of 0 acts as 1.
+ * A @max_age of GST_CLOCK_TIME_NONE sets no age bound, and a packet whose
+ * arrival is GST_CLOCK_TIME_NONE never counts as old.
  *
  * Not thread-safe: one track's streaming thread owns it. */
 typedef struct _WhepPacketHistory WhepPacketHistory;

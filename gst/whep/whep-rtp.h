@@ -39,7 +39,8 @@ void whep_rtp_rewrite (guint8 * packet, guint8 payload_type, guint16 seq,
  * (type 24) whose first aggregated NAL unit is type 7.  h264parse with
  * config-interval=-1 puts SPS and PPS before every IDR, and rtph264pay
  * starts an access unit with them, so such a packet is where a decoder can
- * start.  FALSE for anything shorter than its own headers. */
+ * start.  FALSE for anything shorter than its own headers, and for a
+ * STAP-A whose first unit is empty or runs past @len. */
 gboolean whep_rtp_h264_starts_keyframe (const guint8 * payload, gsize len);
 
 /* 64-bit NTP time (RFC 5905: seconds since 1900 in the high 32 bits, the
