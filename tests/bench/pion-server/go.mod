@@ -1,0 +1,3 @@
+module pionserver
+
+go 1.19
