@@ -22,23 +22,25 @@ done
 
 # To build: compiler, meson, and the -dev packages behind meson.build's
 # dependency() calls (glib-compile-resources for the player page comes with
-# libglib2.0-dev-bin).
+# libglib2.0-dev-bin; libssl-dev for libcrypto, which SRTP uses).
 build_pkgs=(
   gcc meson ninja-build pkg-config libglib2.0-dev-bin
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libgstreamer-plugins-bad1.0-dev
-  libsoup-3.0-dev libjson-glib-dev libnice-dev
+  libsoup-3.0-dev libjson-glib-dev libnice-dev libssl-dev
 )
 
 # To run: gst-launch-1.0, the elements whepsink uses inside (tsdemux, parsers,
 # webrtcbin, rtp payloaders, libnice), the demo's sources and encoders
 # (x264enc is in -ugly, timeoverlay/clockoverlay in -x with a font to draw
-# with), decoders that the tests use, and glib-networking for HTTPS
-# (certificate-file/key-file).
+# with), decoders that the tests use, glib-networking for HTTPS
+# (certificate-file/key-file), and libssl3 for libcrypto (SRTP; Debian has
+# it on every system, named here as what the plugin links).
 runtime_pkgs=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-x
   gstreamer1.0-nice gstreamer1.0-libav fonts-dejavu-core glib-networking
+  libssl3
 )
 
 # To test: a real browser and the node runtime that drives it, iproute2 to

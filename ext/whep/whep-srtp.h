@@ -38,9 +38,24 @@ typedef enum
 #define WHEP_SRTP_MAX_RTP_OVERHEAD 10
 #define WHEP_SRTP_MAX_RTCP_OVERHEAD 14
 
+#define WHEP_SRTP_ERROR (whep_srtp_error_quark ())
+GQuark whep_srtp_error_quark (void);
+
+typedef enum
+{
+  /* @key_and_salt is not WHEP_SRTP_MASTER_KEY_LEN +
+   * WHEP_SRTP_MASTER_SALT_LEN bytes long */
+  WHEP_SRTP_ERROR_KEY_LENGTH,
+  /* not a WhepSrtpProfile this implementation knows */
+  WHEP_SRTP_ERROR_PROFILE,
+  /* libcrypto refused to set up AES-128 or SHA-1 (a provider without them) */
+  WHEP_SRTP_ERROR_CRYPTO,
+} WhepSrtpError;
+
 /* @key_and_salt: WHEP_SRTP_MASTER_KEY_LEN + WHEP_SRTP_MASTER_SALT_LEN bytes.
- * Returns NULL (and sets @error) for another length or an unknown
- * profile. */
+ * Returns NULL (and sets @error in the WHEP_SRTP_ERROR domain) for another
+ * length or an unknown profile.  The context keeps no copy of the master
+ * key, only the session keys derived from it. */
 WhepSrtp *whep_srtp_new (WhepSrtpProfile profile, const guint8 * key_and_salt,
     gsize len, GError ** error);
 void whep_srtp_free (WhepSrtp * srtp);
@@ -49,15 +64,21 @@ void whep_srtp_free (WhepSrtp * srtp);
  * included, which stays clear) in place and appends the authentication tag.
  * @packet must have room for @len + WHEP_SRTP_MAX_RTP_OVERHEAD bytes.
  * @roc is the packet's rollover counter (its index is roc << 16 | seq).
- * Returns the protected length, or 0 if @packet is not a valid RTP packet. */
+ * Returns the protected length, or 0 if @packet is not a valid RTP packet
+ * (shorter than its header: 12 bytes, the CSRCs and any header extension;
+ * not version 2; or longer than 65535 bytes, more than any transport of RTP
+ * carries), in which case @packet is left as it was. */
 gsize whep_srtp_protect_rtp (WhepSrtp * srtp, guint8 * packet, gsize len,
     guint32 roc);
 
 /* Encrypts the compound RTCP packet @packet (@len bytes; the first 8 stay
  * clear) in place and appends the E flag with the 31-bit @srtcp_index, then
  * the tag.  @packet must have room for @len + WHEP_SRTP_MAX_RTCP_OVERHEAD.
- * Each SRTCP packet of one SSRC needs a new index (0, 1, 2, ...).  Returns
- * the protected length, or 0 if @packet is shorter than 8 bytes. */
+ * Each SRTCP packet of one SSRC needs a new index (0, 1, 2, ...; the SSRC
+ * is the one in bytes 4 to 7, the first packet's sender).  Returns the
+ * protected length, or 0 if @packet is shorter than 8 bytes or longer than
+ * 65535, or if @srtcp_index does not fit in 31 bits (reusing an index would
+ * reuse keystream, so there is no wrapping). */
 gsize whep_srtp_protect_rtcp (WhepSrtp * srtp, guint8 * packet, gsize len,
     guint32 srtcp_index);
 
