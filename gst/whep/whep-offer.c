@@ -36,6 +36,17 @@ GST_DEBUG_CATEGORY_STATIC (whep_offer_debug);
  * (baseline profile, level 1). */
 #define H264_DEFAULT_PROFILE_LEVEL_ID "42000a"
 
+/* The most payload types and attributes an m-line may have.  GstSDP finds
+ * the n-th "rtpmap" (or "fmtp", "rtcp-fb") by walking all attributes from
+ * the first, for each n and each payload type, here and again in webrtcbin:
+ * work that grows with payload types x attributes^2.  A 64 KiB offer made
+ * of that took minutes of the server's thread; within these bounds it takes
+ * a fraction of a second.  Real offers stay well below them (Chromium: 27
+ * payload types and 100 attributes in its video m-line); 128 is also the
+ * number of payload types there are. */
+#define MAX_FORMATS_PER_MLINE 128
+#define MAX_ATTRIBUTES_PER_MLINE 256
+
 G_DEFINE_QUARK (whep-offer-error-quark, whep_offer_error);
 
 static void
@@ -231,6 +242,20 @@ check_offered_media (const GstSDPMessage * msg, guint idx, GError ** error)
 {
   const GstSDPMedia *media = gst_sdp_message_get_media (msg, idx);
   const gchar *setup;
+
+  /* every m-line: a bundle-only one is planned too */
+  if (gst_sdp_media_formats_len (media) > MAX_FORMATS_PER_MLINE) {
+    g_set_error (error, WHEP_OFFER_ERROR, WHEP_OFFER_ERROR_MALFORMED,
+        "m-line %u has more than %d payload types", idx,
+        MAX_FORMATS_PER_MLINE);
+    return FALSE;
+  }
+  if (gst_sdp_media_attributes_len (media) > MAX_ATTRIBUTES_PER_MLINE) {
+    g_set_error (error, WHEP_OFFER_ERROR, WHEP_OFFER_ERROR_MALFORMED,
+        "m-line %u has more than %d attributes", idx,
+        MAX_ATTRIBUTES_PER_MLINE);
+    return FALSE;
+  }
 
   if (gst_sdp_media_get_port (media) == 0 || !is_audio_or_video (media))
     return TRUE;            /* rejected, or bundle-only */

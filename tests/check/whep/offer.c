@@ -719,6 +719,65 @@ GST_START_TEST (test_parse_port_zero_needs_no_transport)
 
 GST_END_TEST;
 
+/* An m-line of @n_formats payload types (all "1") and a=rtpmap lines for
+ * another one, up to @n_attributes attributes with the transport's. */
+static gchar *
+big_mline (guint port, guint n_formats, guint n_attributes)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  g_string_append_printf (s, "m=video %u UDP/TLS/RTP/SAVPF", port);
+  for (i = 0; i < n_formats; i++)
+    g_string_append (s, " 1");
+  /* TRANSPORT: c= and 4 attributes */
+  g_string_append (s, "\r\n" TRANSPORT);
+  for (i = 4; i < n_attributes; i++)
+    g_string_append (s, "a=rtpmap:2 x/1\r\n");
+  return g_string_free (s, FALSE);
+}
+
+/* Found while fuzzing (tests/fuzz): GstSDP's look-ups of "rtpmap:<pt>" walk
+ * all attributes for each n-th rtpmap, for every payload type, so this
+ * 64 KiB offer (10870 payload types, 2719 a=rtpmap lines for none of them)
+ * kept the server's thread busy for minutes in whep_answer_plan_new(). */
+GST_START_TEST (test_parse_too_big_mlines)
+{
+  gchar *mline, *text;
+  GstSDPMessage *msg;
+
+  mline = big_mline (9, 10870, 2723);
+  text = g_strconcat (SESSION, mline, NULL);
+  fail_unless (strlen (text) <= 64 * 1024);
+  assert_parse_error (text, "m-line 0 has more than 128 payload types");
+  g_free (text);
+  g_free (mline);
+
+  mline = big_mline (9, 128, 2723);
+  text = g_strconcat (SESSION, mline, NULL);
+  assert_parse_error (text, "m-line 0 has more than 256 attributes");
+  g_free (text);
+  g_free (mline);
+
+  /* a bundle-only m-line is planned too */
+  mline = big_mline (0, 129, 5);
+  text = g_strconcat (SESSION AUDIO_OPUS ("0", RECVONLY), mline,
+      "a=bundle-only\r\n", NULL);
+  assert_parse_error (text, "m-line 1 has more than 128 payload types");
+  g_free (text);
+  g_free (mline);
+
+  /* up to the limits */
+  mline = big_mline (9, 128, 256);
+  text = g_strconcat (SESSION, mline, NULL);
+  msg = parse_ok (text);
+  gst_sdp_message_free (msg);
+  g_free (text);
+  g_free (mline);
+}
+
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------ */
 /* whep_answer_plan_new(): codec choice                                     */
 
@@ -1476,6 +1535,7 @@ whep_offer_suite (void)
   tcase_add_test (tc_parse, test_parse_session_level_transport);
   tcase_add_test (tc_parse, test_parse_answers);
   tcase_add_test (tc_parse, test_parse_port_zero_needs_no_transport);
+  tcase_add_test (tc_parse, test_parse_too_big_mlines);
 
   suite_add_tcase (s, tc_codec);
   tcase_add_test (tc_codec, test_plan_chrome_high);
