@@ -3,8 +3,19 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-/* ts-replay FILE HOST PORT [SECONDS]: sends an MPEG-TS clip over UDP in real
- * time, looping it seamlessly, for as long as asked (0: until SIGTERM).
+/* ts-replay FILE HOST PORT [SECONDS [ANNOUNCE_PORT]]: sends an MPEG-TS clip
+ * over UDP in real time, looping it seamlessly, for as long as asked (0:
+ * until SIGTERM).
+ *
+ * With ANNOUNCE_PORT it also tells the load client (whep-load -ts-tap, on
+ * 127.0.0.1) when each frame left: for every PES packet of the video and the
+ * Opus track, right after the datagram that carries its start is sent, a
+ * datagram of 36 bytes, little endian: "TSRA" (u32 0x54535241), kind (u8: 0
+ * video, 1 audio), 3 bytes of padding, the PES's PTS as sent (i64, the loop's
+ * offset added, not wrapped at 33 bits), CLOCK_REALTIME in ns just before that
+ * datagram's sendto (i64), and a content key (12 bytes: after the NAL header
+ * of the PES's first slice, or after the Opus TOC byte) by which the client
+ * ties a decrypted packet to its frame (whep-load/latency.go).
  *
  * Why not a live encoder: videotestsrc pattern=snow at 1280x720@30 alone
  * costs ~0.4 core and x264 another ~0.25, on a 2-core machine whose cores
@@ -37,7 +48,42 @@ typedef struct
   uint8_t *data;                /* TS packet */
   int64_t t90;                  /* send time in 90 kHz from the loop start */
   int64_t pes_pts;              /* PTS of the PES this packet belongs to, -1 for none */
+  int8_t kind;                  /* a PES start: 0 video, 1 audio; else -1 */
+  uint8_t has_key;
+  uint8_t key[12];              /* see the top */
 } Pkt;
+
+#define KEYLEN 12
+
+/* Per PID, while finding the key of the PES in progress */
+typedef struct
+{
+  long start;                   /* index of its PES start packet, -1 none */
+  int collect;                  /* key bytes still wanted, -1: not yet */
+  int skip;                     /* audio: bytes to skip first */
+  uint32_t scan;
+} KeyState;
+
+/* An Opus PES starts with a control header (ETSI TS 102 366 style):
+ * 0x7fe0 | flags, the AU size as 0xff... n, optional trims. Its length. */
+static int
+opus_header_len (const uint8_t * d, int len)
+{
+  int i = 2;
+
+  if (len < 3 || d[0] != 0x7f || (d[1] & 0xe0) != 0xe0)
+    return -1;
+  while (i < len && d[i] == 0xff)
+    i++;
+  i++;
+  if (d[1] & 0x10)
+    i += 2;
+  if (d[1] & 0x08)
+    i += 2;
+  if ((d[1] & 0x04) && i < len)
+    i += 1 + d[i];
+  return i < len ? i : -1;
+}
 
 static volatile sig_atomic_t stop;
 
@@ -140,11 +186,14 @@ main (int argc, char **argv)
   uint8_t cc[MAX_PIDS];
   struct sockaddr_in to;
   int64_t start, loop;
+  int ann_sock = -1;
+  struct sockaddr_in ann_to;
   uint32_t scan = 0xffffff;
   int idr_in_pes = 0;
 
   if (argc < 4) {
-    fprintf (stderr, "usage: %s FILE HOST PORT [SECONDS]\n", argv[0]);
+    fprintf (stderr, "usage: %s FILE HOST PORT [SECONDS [ANNOUNCE_PORT]]\n",
+        argv[0]);
     return 2;
   }
   seconds = argc > 4 ? atoll (argv[4]) : 0;
@@ -236,6 +285,67 @@ main (int argc, char **argv)
     kept++;
   }
   n = kept;
+  /* content keys, for the announcements */
+  {
+    KeyState *ks = calloc (MAX_PIDS, sizeof (KeyState));
+
+    for (i = 0; i < MAX_PIDS; i++)
+      ks[i].start = -1;
+    for (i = 0; i < n; i++) {
+      uint8_t *p = pkts[i].data, *dtsp;
+      int pid = (p[1] & 0x1f) << 8 | p[2], sid = 0, off = payload_offset (p), k;
+      KeyState *st = &ks[pid];
+
+      pkts[i].kind = -1;
+      if (off < 0)
+        continue;
+      if (pes_pts_of (p, &dtsp, &sid)) {
+        int kind = sid >= 0xe0 && sid <= 0xef ? 0 : sid == 0xbd ? 1 : -1;
+
+        st->start = -1;
+        if (kind < 0)
+          continue;
+        st->start = i;
+        pkts[i].kind = kind;
+        st->collect = -1;
+        st->skip = 0;
+        st->scan = 0xffffff;
+        off += 9 + p[off + 8];
+        if (kind == 1 && off < TS) {
+          int h = opus_header_len (p + off, TS - off);
+
+          if (h < 0) {
+            st->start = -1;
+            continue;
+          }
+          st->skip = h + 1;     /* and the TOC byte */
+          st->collect = KEYLEN;
+        }
+      }
+      if (st->start < 0)
+        continue;
+      for (k = off; k < TS && st->start >= 0; k++) {
+        Pkt *ps = &pkts[st->start];
+
+        if (st->skip > 0) {
+          st->skip--;
+        } else if (st->collect > 0) {
+          ps->key[KEYLEN - st->collect] = p[k];
+          if (--st->collect == 0) {
+            ps->has_key = 1;
+            st->start = -1;     /* one key per PES */
+          }
+        } else if (ps->kind == 0 && st->collect < 0
+            && (st->scan & 0xffffff) == 1 && ((p[k] & 0x1f) == 1
+                || (p[k] & 0x1f) == 5)) {
+          st->collect = KEYLEN; /* the first slice: what follows its header */
+        }
+        st->scan = st->scan << 8 | p[k];
+      }
+    }
+    free (ks);
+  }
+
   /* send times: never earlier than a packet before it */
   t = 0;
   for (i = 0; i < n; i++) {
@@ -260,6 +370,13 @@ main (int argc, char **argv)
     fprintf (stderr, "ts-replay: bad address %s\n", argv[2]);
     return 1;
   }
+  if (argc > 5 && atoi (argv[5]) > 0) {
+    ann_sock = socket (AF_INET, SOCK_DGRAM, 0);
+    memset (&ann_to, 0, sizeof (ann_to));
+    ann_to.sin_family = AF_INET;
+    ann_to.sin_port = htons (atoi (argv[5]));
+    ann_to.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  }
   signal (SIGTERM, on_signal);
   signal (SIGINT, on_signal);
   memset (cc, 0, sizeof (cc));
@@ -270,7 +387,8 @@ main (int argc, char **argv)
 
     for (i = 0; i < n && !stop;) {
       uint8_t dgram[7 * TS];
-      size_t k = 0;
+      size_t k = 0, first = i, j;
+      struct timespec sent;
       int64_t when = start + (add + pkts[i].t90) * 100000 / 9;
 
       if (seconds > 0 && when - start > seconds * 1000000000LL) {
@@ -312,9 +430,29 @@ main (int argc, char **argv)
         k++;
         i++;
       }
+      clock_gettime (CLOCK_REALTIME, &sent);
       if (sendto (sock, dgram, k * TS, 0, (struct sockaddr *) &to,
               sizeof (to)) < 0 && errno != ECONNREFUSED)
         perror ("sendto");
+      for (j = first; ann_sock >= 0 && j < i; j++) {
+        uint8_t a[36];
+        int64_t pts = pkts[j].pes_pts + add;
+        int64_t tns = (int64_t) sent.tv_sec * 1000000000 + sent.tv_nsec;
+        uint32_t magic = 0x54535241;
+
+        if (pkts[j].kind < 0 || !pkts[j].has_key)
+          continue;
+        /* little endian, as this machine (x86, arm64) stores them */
+        memset (a, 0, sizeof (a));
+        memcpy (a, &magic, 4);
+        a[4] = (uint8_t) pkts[j].kind;
+        memcpy (a + 8, &pts, 8);
+        memcpy (a + 16, &tns, 8);
+        memcpy (a + 24, pkts[j].key, KEYLEN);
+        if (sendto (ann_sock, a, sizeof (a), 0, (struct sockaddr *) &ann_to,
+                sizeof (ann_to)) < 0 && errno != ECONNREFUSED)
+          perror ("sendto (announce)");
+      }
     }
   }
   close (sock);

@@ -4,10 +4,14 @@
 // object, one shared DTLS certificate, the ICE traffic of all viewers on a
 // few shared UDP sockets, no interceptors, no decoding). Each viewer does real
 // WHEP: POST of an SDP offer (recvonly H.264 packetization-mode=1 + Opus), the
-// 201 answer with all candidates, ICE, DTLS, SRTP, DELETE at the end. Per
-// viewer it counts RTP packets and bytes, sequence-number loss, missing frames
-// (RTP timestamp gaps: also catches data a server dropped before payloading)
-// and how far it falls behind real time (RTP time against the wall clock).
+// 201 answer with all candidates, ICE, DTLS, SRTP, an RTCP receiver report per
+// second, DELETE at the end. Media is counted without decrypting it (tap.go:
+// the RTP header is in the clear; pion decrypts only each viewer's first key
+// frame). Per viewer it counts RTP packets and bytes, sequence-number loss,
+// missing frames (RTP timestamp gaps: also catches data a server dropped
+// before payloading), how far it falls behind real time (RTP time against the
+// wall clock), and with ts-replay's announcements the added latency of every
+// frame (latency.go).
 //
 //	whep-load ramp -url URL -server-pid PID -steps 0,25,50 -out FILE
 //	whep-load join -url URL -joins 30 -out FILE      (join time, time to key frame)
@@ -76,7 +80,9 @@ type trackStats struct {
 	maxDWin float64 // highest in the current window
 }
 
-func (t *trackStats) update(seq uint16, ts uint32, n int, wall int64) {
+// update counts one packet; returns its unwrapped RTP timestamp and whether
+// it is the first packet of a new (later) frame.
+func (t *trackStats) update(seq uint16, ts uint32, n int, wall int64) (int64, bool) {
 	t.pkts++
 	t.bytes += uint64(n)
 	if !t.haveSeq {
@@ -93,9 +99,10 @@ func (t *trackStats) update(seq uint16, ts uint32, n int, wall int64) {
 		t.ts0, t.maxTS, t.wall0 = int64(ts), int64(ts), wall
 		t.frames = 1
 		t.minD, t.maxDWin = 0, 0
-		return
+		return int64(ts), true
 	}
 	ext := t.maxTS + int64(int32(ts-uint32(t.maxTS)))
+	newFrame := false
 	if ext > t.maxTS {
 		gap := float64(ext - t.maxTS)
 		if gap > 1.5*t.frameTicks {
@@ -103,6 +110,7 @@ func (t *trackStats) update(seq uint16, ts uint32, n int, wall int64) {
 		}
 		t.frames++
 		t.maxTS = ext
+		newFrame = true
 	}
 	d := float64(wall-t.wall0)/1e9 - float64(ext-t.ts0)/t.clock
 	if d < t.minD {
@@ -111,6 +119,12 @@ func (t *trackStats) update(seq uint16, ts uint32, n int, wall int64) {
 	if d > t.maxDWin {
 		t.maxDWin = d
 	}
+	return ext, newFrame
+}
+
+// unwrap: the unwrapped value of a timestamp near the latest seen
+func (t *trackStats) unwrap(ts uint32) int64 {
+	return t.maxTS + int64(int32(ts-uint32(t.maxTS)))
 }
 
 type trackSnap struct {
@@ -120,8 +134,10 @@ type trackSnap struct {
 	Behind                       float64 // max (wall - media) above the lowest, seconds
 }
 
-func (t *trackStats) snap(resetWin bool) trackSnap {
-	s := trackSnap{Pkts: t.pkts, Bytes: t.bytes, Frames: t.frames, Missing: t.missing}
+// snap: the counters so far; bytes are of RTP payload (SRTP's tag of
+// tagLen bytes taken off each packet, once known).
+func (t *trackStats) snap(resetWin bool, tagLen int) trackSnap {
+	s := trackSnap{Pkts: t.pkts, Bytes: t.bytes - t.pkts*uint64(tagLen), Frames: t.frames, Missing: t.missing}
 	if t.haveSeq {
 		s.Expected = t.maxSeq - t.firstSeq + 1
 	}
@@ -141,6 +157,7 @@ func (t *trackStats) snap(resetWin bool) trackSnap {
 type viewer struct {
 	id       int
 	pc       *webrtc.PeerConnection
+	mux      ice.UDPMux // its own socket (muxes 0)
 	location string
 
 	postNs, answerNs int64
@@ -150,15 +167,24 @@ type viewer struct {
 	err              string
 
 	mu         sync.Mutex
-	video      trackStats
+	video      trackStats // counted by the tap (tap.go), from the clear header
 	audio      trackStats
-	firstVidNs int64
+	firstRTPNs int64 // first RTP packet, either track (tap)
+	firstVidNs int64 // first video packet decrypted
 	keyTS      uint32
 	keyState   int // 0 none, 1 key frame started, 2 complete
 	keySeq     uint16
-	keyNs      int64
+	keyFirstNs int64 // first packet of the first key frame (decrypted)
+	keyNs      int64 // its last packet, the frame complete with no gap
 	gotVideo   bool
 	ssrcs      [2]uint32 // video, audio: for the receiver reports
+	decrypt    [2]bool   // the tap still hands this track's packets to pion
+	decrypted  [2]int    // packets pion decrypted, per track
+	srtpLen    [16][2]int
+	tagLen     int // SRTP authentication tag: 10 (AES-CM/HMAC-SHA1-80) or 16 (AES-GCM)
+	record     bool
+	arrivals   [2][]arrival
+	ptsMaps    [2]ptsMap
 }
 
 // Live viewers, for the receiver reports.
@@ -193,7 +219,11 @@ func reportLoop() {
 }
 
 type client struct {
-	apis     []*webrtc.API // viewer i uses apis[i % len]
+	apis     []*webrtc.API // viewer i uses apis[i % len]; none: one socket and API per viewer
+	media    *webrtc.MediaEngine
+	se       webrtc.SettingEngine
+	bindIP   net.IP
+	taps     []*tapConn
 	cfg      webrtc.Configuration
 	http     *http.Client
 	endpoint *url.URL
@@ -234,17 +264,19 @@ func newClient(endpoint string, muxes int, behindMs float64, bind string) (*clie
 	se.SetIPFilter(func(ip net.IP) bool { return ip.Equal(bindIP) })
 	// All viewers' ICE, DTLS and SRTP on a few shared sockets (one API
 	// object each): fewer fds, one reader goroutine per socket instead of
-	// one per viewer.
+	// one per viewer; each socket read through the tap (tap.go). With
+	// muxes 0, each viewer has a socket (and API object) of its own: for a
+	// server that serves all viewers from one port (pion-server -udp-mux),
+	// whose viewers a shared client socket could not tell apart.
 	var apis []*webrtc.API
-	for i := 0; i < muxes || (muxes == 0 && i == 0); i++ {
-		if muxes > 0 {
-			conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: bindIP})
-			if err != nil {
-				return nil, err
-			}
-			_ = conn.SetReadBuffer(16 << 20)
-			se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, conn))
+	var taps []*tapConn
+	for i := 0; i < muxes; i++ {
+		tap, err := listenTap(bindIP)
+		if err != nil {
+			return nil, err
 		}
+		taps = append(taps, tap)
+		se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, tap))
 		apis = append(apis, webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)))
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -257,6 +289,10 @@ func newClient(endpoint string, muxes int, behindMs float64, bind string) (*clie
 	}
 	return &client{
 		apis:     apis,
+		media:    m,
+		se:       se,
+		bindIP:   bindIP,
+		taps:     taps,
 		cfg:      webrtc.Configuration{Certificates: []webrtc.Certificate{*cert}},
 		http:     &http.Client{Timeout: 30 * time.Second},
 		endpoint: u,
@@ -321,8 +357,35 @@ func startsKeyFrame(p []byte) bool {
 	return false
 }
 
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// The content key of an H.264 RTP payload that starts a slice (FU-A start
+// or a single NAL unit of type 1 or 5): the 12 bytes after the NAL header.
+func sliceKey(p []byte) []byte {
+	switch t := p[0] & 0x1f; {
+	case t == 28 && len(p) >= 14 && p[1]&0x80 != 0 && (p[1]&0x1f == 1 || p[1]&0x1f == 5):
+		return p[2:14]
+	case (t == 1 || t == 5) && len(p) >= 13:
+		return p[1:13]
+	}
+	return nil
+}
+
+// readTrack: the packets pion decrypted, which the tap passes on only until
+// this track has what needs the payload (tap.go): the first key frame, the
+// SRTP tag's length, and for the latency figure the tie between RTP time and
+// the stream's PTS (latency.go). Counting is the tap's.
 func (v *viewer) readTrack(tr *webrtc.TrackRemote, video bool) {
 	buf := make([]byte, 1600)
+	k, t, clock := 1, &v.audio, int64(48000)
+	if video {
+		k, t, clock = 0, &v.video, 90000
+	}
 	for {
 		n, _, err := tr.Read(buf)
 		if err != nil {
@@ -330,12 +393,35 @@ func (v *viewer) readTrack(tr *webrtc.TrackRemote, video bool) {
 		}
 		wall := now()
 		seq, ts, marker, payload, ok := rtpPayload(buf[:n])
-		if !ok {
+		if !ok || len(payload) == 0 {
 			continue
 		}
 		v.mu.Lock()
+		v.decrypted[k]++
+		if e := v.srtpLen[seq&15]; v.tagLen == 0 && e[0] == int(seq) && e[1] > n {
+			v.tagLen = e[1] - n
+		}
+		m := &v.ptsMaps[k]
+		if anns.on && !m.ok && t.haveTS {
+			key := sliceKey(payload)
+			if !video && len(payload) >= 13 {
+				key = payload[1:13]
+			}
+			// a tie holds once a second frame agrees with it: the first
+			// frames a server sends may be re-stamped (whepsink's catch-up
+			// burst draws an old GOP's timestamps towards the live edge)
+			if key != nil {
+				if pts, ok := keyPTS(key, video); ok {
+					rtp := t.unwrap(ts)
+					if m.cand && pts != m.pts0 && abs64(m.at(rtp)-pts) <= 45 {
+						m.ok = true
+					} else {
+						*m = ptsMap{cand: true, rtp0: rtp, pts0: pts, clock: clock}
+					}
+				}
+			}
+		}
 		if video {
-			v.video.update(seq, ts, len(payload), wall)
 			if !v.gotVideo {
 				v.gotVideo = true
 				v.firstVidNs = wall
@@ -346,6 +432,9 @@ func (v *viewer) readTrack(tr *webrtc.TrackRemote, video bool) {
 			case 0:
 				if startsKeyFrame(payload) {
 					v.keyState, v.keyTS, v.keySeq = 1, ts, seq
+					if v.keyFirstNs == 0 {
+						v.keyFirstNs = wall
+					}
 					if marker {
 						v.keyState, v.keyNs = 2, wall
 					}
@@ -360,21 +449,74 @@ func (v *viewer) readTrack(tr *webrtc.TrackRemote, video bool) {
 					}
 				}
 			}
+		}
+		// enough: a key frame (video), the PTS tie if wanted; or give up on
+		// the tie after ~10 s of video / 5 s of audio
+		if video {
+			v.decrypt[k] = !(v.keyState == 2 && (m.ok || !anns.on || v.decrypted[k] > 3000))
 		} else {
-			v.audio.update(seq, ts, len(payload), wall)
+			v.decrypt[k] = !(m.ok || !anns.on || v.decrypted[k] > 250)
 		}
 		v.mu.Unlock()
 	}
 }
 
+// The answer's first a=ssrc per m-section kind: what the server sends from.
+func answerSSRCs(sdp string) (ssrcs [2]uint32) {
+	k := -1
+	for _, line := range strings.Split(sdp, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "m=video"):
+			k = 0
+		case strings.HasPrefix(line, "m="):
+			k = -1
+			if strings.HasPrefix(line, "m=audio") {
+				k = 1
+			}
+		case k >= 0 && ssrcs[k] == 0 && strings.HasPrefix(line, "a=ssrc:"):
+			f := strings.Fields(line[7:])
+			if len(f) > 0 {
+				if x, err := strconv.ParseUint(f[0], 10, 32); err == nil {
+					ssrcs[k] = uint32(x)
+				}
+			}
+		}
+	}
+	return
+}
+
+func listenTap(ip net.IP) (*tapConn, error) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: ip})
+	if err != nil {
+		return nil, err
+	}
+	_ = conn.SetReadBuffer(16 << 20)
+	return newTapConn(conn), nil
+}
+
 func (c *client) connect(v *viewer) error {
-	pc, err := c.apis[v.id%len(c.apis)].NewPeerConnection(c.cfg)
+	var api *webrtc.API
+	if len(c.apis) > 0 {
+		api = c.apis[v.id%len(c.apis)]
+	} else {
+		tap, err := listenTap(c.bindIP)
+		if err != nil {
+			return err
+		}
+		v.mux = webrtc.NewICEUDPMux(nil, tap)
+		se := c.se
+		se.SetICEUDPMux(v.mux)
+		api = webrtc.NewAPI(webrtc.WithMediaEngine(c.media), webrtc.WithSettingEngine(se))
+	}
+	pc, err := api.NewPeerConnection(c.cfg)
 	if err != nil {
 		return err
 	}
 	v.pc = pc
 	v.video = trackStats{clock: 90000, frameTicks: 90000 / c.fps}
 	v.audio = trackStats{clock: 48000, frameTicks: 48 * c.audioMs}
+	v.decrypt = [2]bool{true, anns.on}
 	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{
 			Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
@@ -387,9 +529,11 @@ func (c *client) connect(v *viewer) error {
 			i = 0
 		}
 		v.mu.Lock()
-		v.ssrcs[i] = uint32(tr.SSRC())
+		if v.ssrcs[i] == 0 { // not in the answer: count from now on
+			v.ssrcs[i] = uint32(tr.SSRC())
+			tapSet(v.ssrcs[i], &tapTrack{v: v, video: i == 0})
+		}
 		v.mu.Unlock()
-		live.Store(v, v)
 		go v.readTrack(tr, tr.Kind() == webrtc.RTPCodecTypeVideo)
 		go func() { // RTCP: read and drop
 			b := make([]byte, 1500)
@@ -435,12 +579,31 @@ func (c *client) connect(v *viewer) error {
 	if loc, err := c.endpoint.Parse(resp.Header.Get("Location")); err == nil {
 		v.location = loc.String()
 	}
+	// the tap counts these SSRCs' packets from the first one on
+	ssrcs := answerSSRCs(string(body))
+	v.mu.Lock()
+	for i, x := range ssrcs {
+		if x != 0 && tapSet(x, &tapTrack{v: v, video: i == 0}) {
+			v.ssrcs[i] = x
+		}
+	}
+	v.mu.Unlock()
+	live.Store(v, v)
 	return pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer,
 		SDP: loopbackOnly(string(body))})
 }
 
 func (c *client) stop(v *viewer) {
 	live.Delete(v)
+	v.mu.Lock()
+	for _, x := range v.ssrcs {
+		if x != 0 {
+			if t := tapLookup(x); t != nil && t.v == v {
+				tapSet(x, nil)
+			}
+		}
+	}
+	v.mu.Unlock()
 	if v.location != "" {
 		req, _ := http.NewRequest("DELETE", v.location, nil)
 		if resp, err := c.http.Do(req); err == nil {
@@ -449,6 +612,9 @@ func (c *client) stop(v *viewer) {
 	}
 	if v.pc != nil {
 		v.pc.Close()
+	}
+	if v.mux != nil {
+		v.mux.Close()
 	}
 }
 
@@ -525,6 +691,34 @@ func sockDrops(pid int) uint64 {
 	return total
 }
 
+// Busy and total ticks of each CPU (/proc/stat): what else ran on the
+// server's and the client's cores.
+func cpuTicks() (busy, total []uint64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 || !strings.HasPrefix(f[0], "cpu") || f[0] == "cpu" {
+			continue
+		}
+		var t, idle uint64
+		for i, x := range f[1:] {
+			v, _ := strconv.ParseUint(x, 10, 64)
+			if i < 8 { // user nice system idle iowait irq softirq steal
+				t += v
+			}
+			if i == 3 || i == 4 {
+				idle += v
+			}
+		}
+		busy = append(busy, t-idle)
+		total = append(total, t)
+	}
+	return
+}
+
 func udpRcvbufErrors() uint64 {
 	b, err := os.ReadFile("/proc/net/snmp")
 	if err != nil {
@@ -554,46 +748,59 @@ func udpRcvbufErrors() uint64 {
 // Records written as JSON lines
 
 type windowRec struct {
-	Type         string  `json:"type"` // "window"
-	Server       string  `json:"server"`
-	Level        int     `json:"level"`
-	Rep          int     `json:"rep"`
-	Viewers      int     `json:"viewers"` // viewers receiving in this window
-	Failed       int     `json:"failed"`  // joins that did not get media
-	WallS        float64 `json:"wall_s"`
-	ServerCPU    float64 `json:"server_cpu"` // cores
-	ServerRSSKB  uint64  `json:"server_rss_kb"`
-	ServerThr    uint64  `json:"server_threads"`
-	ServerFDs    uint64  `json:"server_fds"`
-	ClientCPU    float64 `json:"client_cpu"`
-	ClientRSSKB  uint64  `json:"client_rss_kb"`
-	ServerDrops  uint64  `json:"server_sock_drops"`
-	ClientDrops  uint64  `json:"client_sock_drops"`
-	RcvbufErrors uint64  `json:"udp_rcvbuf_errors"`
-	VideoKbps    float64 `json:"video_kbps"` // RTP payload, median viewer
-	AudioKbps    float64 `json:"audio_kbps"`
-	VideoPPS     float64 `json:"video_pps"` // median viewer
-	AudioPPS     float64 `json:"audio_pps"`
-	SeqLost      int64   `json:"seq_lost"`       // all viewers
-	MissFrames   uint64  `json:"missing_frames"` // all viewers
-	MaxBehindMs  float64 `json:"max_behind_ms"`
-	Lossy        []int   `json:"lossy,omitempty"`  // viewer ids with loss
-	Behind       []int   `json:"behind,omitempty"` // viewer ids behind real time
-	Stalled      []int   `json:"stalled,omitempty"`
+	Type        string    `json:"type"` // "window"
+	Server      string    `json:"server"`
+	Phase       string    `json:"phase,omitempty"` // "hold": run.sh --compare
+	Level       int       `json:"level"`
+	Rep         int       `json:"rep"`
+	Viewers     int       `json:"viewers"` // viewers receiving in this window
+	Failed      int       `json:"failed"`  // joins that did not get media
+	WallS       float64   `json:"wall_s"`
+	ServerCPU   float64   `json:"server_cpu"` // cores
+	ServerRSSKB uint64    `json:"server_rss_kb"`
+	ServerThr   uint64    `json:"server_threads"`
+	ServerFDs   uint64    `json:"server_fds"`
+	ClientCPU   float64   `json:"client_cpu"`
+	ClientRSSKB uint64    `json:"client_rss_kb"`
+	CPUBusy     []float64 `json:"cpu_busy,omitempty"`   // each CPU's busy share, all processes
+	FeederCPU   float64   `json:"feeder_cpu,omitempty"` // -feeder-pid: the reference's demuxer/payloader process
+	FeederRSSKB uint64    `json:"feeder_rss_kb,omitempty"`
+	TagLen      int       `json:"srtp_tag_len,omitempty"` // median viewer
+	Decrypting  int       `json:"viewers_decrypting"`     // viewers whose packets pion still decrypts
+	// added latency at the client (latency.go), ms: p50, p95, p99, n
+	LatVideo     []float64 `json:"lat_video,omitempty"`     // frame's first packet
+	LatVideoEnd  []float64 `json:"lat_video_end,omitempty"` // frame's last packet
+	LatAudio     []float64 `json:"lat_audio,omitempty"`
+	LatUnmatch   int       `json:"lat_unmatched,omitempty"`
+	ServerDrops  uint64    `json:"server_sock_drops"`
+	ClientDrops  uint64    `json:"client_sock_drops"`
+	RcvbufErrors uint64    `json:"udp_rcvbuf_errors"`
+	VideoKbps    float64   `json:"video_kbps"` // RTP payload, median viewer
+	AudioKbps    float64   `json:"audio_kbps"`
+	VideoPPS     float64   `json:"video_pps"` // median viewer
+	AudioPPS     float64   `json:"audio_pps"`
+	SeqLost      int64     `json:"seq_lost"`       // all viewers
+	MissFrames   uint64    `json:"missing_frames"` // all viewers
+	MaxBehindMs  float64   `json:"max_behind_ms"`
+	Lossy        []int     `json:"lossy,omitempty"`  // viewer ids with loss
+	Behind       []int     `json:"behind,omitempty"` // viewer ids behind real time
+	Stalled      []int     `json:"stalled,omitempty"`
 }
 
 type joinRec struct {
-	Type      string  `json:"type"` // "join"
-	Server    string  `json:"server"`
-	Tag       string  `json:"tag,omitempty"`
-	ID        int     `json:"id"`
-	Status    int     `json:"status"`
-	Err       string  `json:"err,omitempty"`
-	AnswerMs  float64 `json:"post_to_201_ms"`
-	ConnMs    float64 `json:"post_to_connected_ms,omitempty"`
-	FirstVid  float64 `json:"post_to_first_video_ms,omitempty"`
-	KeyMs     float64 `json:"post_to_keyframe_ms,omitempty"`
-	Concurrent int    `json:"viewers_before"`
+	Type       string  `json:"type"` // "join"
+	Server     string  `json:"server"`
+	Tag        string  `json:"tag,omitempty"`
+	ID         int     `json:"id"`
+	Status     int     `json:"status"`
+	Err        string  `json:"err,omitempty"`
+	AnswerMs   float64 `json:"post_to_201_ms"`
+	FirstRTP   float64 `json:"post_to_first_rtp_ms,omitempty"`
+	FirstKey   float64 `json:"post_to_first_keyframe_packet_ms,omitempty"`
+	ConnMs     float64 `json:"post_to_connected_ms,omitempty"`
+	FirstVid   float64 `json:"post_to_first_video_ms,omitempty"`
+	KeyMs      float64 `json:"post_to_keyframe_ms,omitempty"`
+	Concurrent int     `json:"viewers_before"`
 }
 
 type out struct {
@@ -619,6 +826,12 @@ func joinRecord(server, tag string, v *viewer, before int) joinRec {
 		r.ConnMs = ms(c - v.postNs)
 	}
 	v.mu.Lock()
+	if v.firstRTPNs > 0 {
+		r.FirstRTP = ms(v.firstRTPNs - v.postNs)
+	}
+	if v.keyFirstNs > 0 {
+		r.FirstKey = ms(v.keyFirstNs - v.postNs)
+	}
 	if v.gotVideo {
 		r.FirstVid = ms(v.firstVidNs - v.postNs)
 	}
@@ -658,11 +871,14 @@ func percentile(xs []float64, p float64) float64 {
 
 type rampCfg struct {
 	server    string
+	phase     string
 	serverPID int
+	feederPID int
 	steps     []int
 	settle    time.Duration
 	window    time.Duration
 	repeats   int
+	zeroReps  int // windows at a level of 0 viewers
 	joinRate  float64
 	parallel  int
 	readyWait time.Duration
@@ -674,7 +890,13 @@ type rampCfg struct {
 type snapAll struct {
 	wall   int64
 	server procSample
+	feeder procSample
 	client procSample
+	lat    latSamples
+	busy   []uint64
+	total  []uint64
+	tags   []float64
+	decr   int
 	sDrops uint64
 	cDrops uint64
 	rcvbuf uint64
@@ -685,11 +907,22 @@ func takeSnap(cfg *rampCfg, viewers []*viewer) snapAll {
 	s := snapAll{wall: now(), v: map[int]trackSnap{}, a: map[int]trackSnap{}}
 	for _, v := range viewers {
 		v.mu.Lock()
-		s.v[v.id] = v.video.snap(true)
-		s.a[v.id] = v.audio.snap(true)
+		s.v[v.id] = v.video.snap(true, v.tagLen)
+		s.a[v.id] = v.audio.snap(true, v.tagLen)
+		v.resolveArrivals(&s.lat)
+		if v.tagLen > 0 {
+			s.tags = append(s.tags, float64(v.tagLen))
+		}
+		if v.decrypt[0] || v.decrypt[1] {
+			s.decr++
+		}
 		v.mu.Unlock()
 	}
+	s.busy, s.total = cpuTicks()
 	s.server = readProc(cfg.serverPID)
+	if cfg.feederPID > 0 {
+		s.feeder = readProc(cfg.feederPID)
+	}
 	s.client = readProc(os.Getpid())
 	s.sDrops = sockDrops(cfg.serverPID)
 	s.cDrops = sockDrops(os.Getpid())
@@ -758,7 +991,11 @@ func (c *client) runRamp(cfg *rampCfg, o *out, stop <-chan struct{}) int {
 			if !ok && v.err == "" {
 				v.err = "no complete key frame in time"
 			}
-			o.write(joinRecord(cfg.server, "ramp", v, before))
+			tag := "ramp"
+			if cfg.phase != "" {
+				tag = cfg.phase
+			}
+			o.write(joinRecord(cfg.server, tag, v, before))
 			if ok {
 				active = append(active, v)
 			} else {
@@ -780,8 +1017,18 @@ func (c *client) runRamp(cfg *rampCfg, o *out, stop <-chan struct{}) int {
 		if cfg.signals {
 			syscall.Kill(cfg.serverPID, syscall.SIGUSR1)
 		}
+		for _, v := range active { // frame arrivals for the latency figure
+			v.mu.Lock()
+			v.record = anns.on
+			v.arrivals = [2][]arrival{}
+			v.mu.Unlock()
+		}
 		prev := takeSnap(cfg, active)
-		for r := 0; r < cfg.repeats; r++ {
+		reps := cfg.repeats
+		if level == 0 && cfg.zeroReps > 0 {
+			reps = cfg.zeroReps
+		}
+		for r := 0; r < reps; r++ {
 			select {
 			case <-stop:
 				return 1
@@ -790,9 +1037,20 @@ func (c *client) runRamp(cfg *rampCfg, o *out, stop <-chan struct{}) int {
 			cur := takeSnap(cfg, active)
 			w := windowFrom(cfg, level, r, len(failed), prev, cur, active, c.behindS)
 			o.write(w)
-			fmt.Fprintf(os.Stderr, "[%s] level %d rep %d: server %.3f cores, rss %d MB, %d threads, %d fds; client %.2f cores; video %.0f kbit/s %.0f pkt/s per viewer; lost %d, missing frames %d, behind %d, max behind %.0f ms\n",
-				cfg.server, level, r, w.ServerCPU, w.ServerRSSKB/1024, w.ServerThr, w.ServerFDs, w.ClientCPU,
-				w.VideoKbps, w.VideoPPS, w.SeqLost, w.MissFrames, len(w.Behind), w.MaxBehindMs)
+			lat := ""
+			if len(w.LatVideo) > 0 {
+				lat = fmt.Sprintf("; latency video p50 %.1f p95 %.1f ms", w.LatVideo[0], w.LatVideo[1])
+			}
+			if len(w.LatAudio) > 0 {
+				lat += fmt.Sprintf(", audio p50 %.1f p95 %.1f ms", w.LatAudio[0], w.LatAudio[1])
+			}
+			feeder := ""
+			if cfg.feederPID > 0 {
+				feeder = fmt.Sprintf(" + feeder %.3f", w.FeederCPU)
+			}
+			fmt.Fprintf(os.Stderr, "[%s] level %d rep %d: server %.3f%s cores, rss %d MB, %d threads, %d fds; client %.2f cores; video %.0f kbit/s %.0f pkt/s per viewer; lost %d, missing frames %d, behind %d, max behind %.0f ms%s\n",
+				cfg.server, level, r, w.ServerCPU, feeder, w.ServerRSSKB/1024, w.ServerThr, w.ServerFDs, w.ClientCPU,
+				w.VideoKbps, w.VideoPPS, w.SeqLost, w.MissFrames, len(w.Behind), w.MaxBehindMs, lat)
 			if len(w.Lossy) > 0 || len(w.Behind) > 0 || len(w.Stalled) > 0 {
 				badWindows++
 			}
@@ -810,7 +1068,7 @@ func (c *client) runRamp(cfg *rampCfg, o *out, stop <-chan struct{}) int {
 			syscall.Kill(cfg.serverPID, syscall.SIGUSR2)
 			time.Sleep(200 * time.Millisecond)
 		}
-		bad := len(failed) > 0 || 2*badWindows > cfg.repeats
+		bad := len(failed) > 0 || 2*badWindows > reps
 		if bad && !cfg.noStop && li > 0 {
 			fmt.Fprintf(os.Stderr, "[%s] viewers fell behind or lost data at %d: stopping the ramp\n", cfg.server, level)
 			status = 3
@@ -822,7 +1080,7 @@ func (c *client) runRamp(cfg *rampCfg, o *out, stop <-chan struct{}) int {
 
 func windowFrom(cfg *rampCfg, level, rep, nfailed int, a, b snapAll, viewers []*viewer, behindS float64) windowRec {
 	dt := float64(b.wall-a.wall) / 1e9
-	w := windowRec{Type: "window", Server: cfg.server, Level: level, Rep: rep, Viewers: len(viewers),
+	w := windowRec{Type: "window", Server: cfg.server, Phase: cfg.phase, Level: level, Rep: rep, Viewers: len(viewers),
 		Failed: nfailed, WallS: dt,
 		ServerCPU:    float64(b.server.CPUTicks-a.server.CPUTicks) / userHZ / dt,
 		ServerRSSKB:  b.server.RSSKB,
@@ -833,7 +1091,28 @@ func windowFrom(cfg *rampCfg, level, rep, nfailed int, a, b snapAll, viewers []*
 		ServerDrops:  b.sDrops - a.sDrops,
 		ClientDrops:  b.cDrops - a.cDrops,
 		RcvbufErrors: b.rcvbuf - a.rcvbuf,
+		Decrypting:   b.decr,
+		LatUnmatch:   b.lat.unmatched,
 	}
+	if cfg.feederPID > 0 {
+		w.FeederCPU = float64(b.feeder.CPUTicks-a.feeder.CPUTicks) / userHZ / dt
+		w.FeederRSSKB = b.feeder.RSSKB
+	}
+	if len(b.tags) > 0 {
+		w.TagLen = int(median(b.tags))
+	}
+	for i := range b.busy {
+		if i < len(a.busy) && b.total[i] > a.total[i] {
+			w.CPUBusy = append(w.CPUBusy, float64(b.busy[i]-a.busy[i])/float64(b.total[i]-a.total[i]))
+		}
+	}
+	pq := func(xs []float64) []float64 {
+		if len(xs) == 0 {
+			return nil
+		}
+		return []float64{percentile(xs, 50), percentile(xs, 95), percentile(xs, 99), float64(len(xs))}
+	}
+	w.LatVideo, w.LatVideoEnd, w.LatAudio = pq(b.lat.video), pq(b.lat.videoEnd), pq(b.lat.audio)
 	var vk, ak, vp, ap []float64
 	for _, v := range viewers {
 		va, vb := a.v[v.id], b.v[v.id]
@@ -945,16 +1224,20 @@ func main() {
 	server := fs.String("server", "whepsink", "name of the server, for the records")
 	tag := fs.String("tag", "", "tag for join records (e.g. gop2)")
 	pid := fs.Int("server-pid", 0, "server process to sample in /proc")
+	feederPID := fs.Int("feeder-pid", 0, "ramp: another process of the server's to sample (pion-server's demuxer/payloader)")
+	phase := fs.String("phase", "", "ramp: a label for the windows (run.sh --compare: hold)")
+	tsTap := fs.Int("ts-tap", 0, "UDP port on 127.0.0.1 for ts-replay's frame announcements: the latency figure (0: none)")
 	steps := fs.String("steps", "0,25,50,100", "viewer counts to ramp through")
 	settle := fs.Duration("settle", 3*time.Second, "wait after joins before measuring")
 	window := fs.Duration("window", 8*time.Second, "measurement window")
 	repeats := fs.Int("repeats", 3, "windows per level")
+	zeroReps := fs.Int("zero-repeats", 0, "windows at a level of 0 viewers (0: -repeats)")
 	joinRate := fs.Float64("join-rate", 25, "joins per second while ramping")
 	parallel := fs.Int("parallel", 8, "joins in flight at once")
 	readyWait := fs.Duration("ready-wait", 15*time.Second, "how long a new viewer may take to its first key frame")
 	noStop := fs.Bool("no-stop", false, "do not stop the ramp when viewers fall behind")
 	behindMs := fs.Float64("behind-ms", 200, "a viewer this far behind real time is behind")
-	muxes := fs.Int("muxes", 2, "shared client UDP sockets (0: one socket per viewer)")
+	muxes := fs.Int("muxes", 2, "shared client UDP sockets (0: one socket per viewer, for a server with one port for all)")
 	bind := fs.String("bind", "127.0.0.1", "local address of the viewers")
 	joins := fs.Int("joins", 30, "join mode: viewers that join")
 	interval := fs.Duration("interval", 370*time.Millisecond, "join mode: time between joins")
@@ -988,6 +1271,12 @@ func main() {
 		defer f.Close()
 		o.enc = json.NewEncoder(f)
 	}
+	if *tsTap > 0 {
+		if err := listenAnnouncements(*tsTap); err != nil {
+			fmt.Fprintln(os.Stderr, "whep-load: -ts-tap:", err)
+			os.Exit(1)
+		}
+	}
 	c, err := newClient(*endpoint, *muxes, *behindMs, *bind)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "whep-load:", err)
@@ -1003,8 +1292,8 @@ func main() {
 
 	switch mode {
 	case "ramp":
-		cfg := &rampCfg{server: *server, serverPID: *pid, steps: parseSteps(*steps), settle: *settle,
-			window: *window, repeats: *repeats, joinRate: *joinRate, parallel: *parallel,
+		cfg := &rampCfg{server: *server, phase: *phase, serverPID: *pid, feederPID: *feederPID, steps: parseSteps(*steps), settle: *settle,
+			window: *window, repeats: *repeats, zeroReps: *zeroReps, joinRate: *joinRate, parallel: *parallel,
 			readyWait: *readyWait, noStop: *noStop, maxClient: *maxClient, signals: *signals}
 		status := c.runRamp(cfg, o, stop)
 		pprof.StopCPUProfile()

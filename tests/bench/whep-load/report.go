@@ -146,10 +146,12 @@ func (s *serverRun) maxClean() (int, bool) {
 	return best, capped
 }
 
-func collectRuns(recs []anyRec) map[string]*serverRun {
+// collectRuns: the windows of one phase ("" the ramps, "hold" run.sh
+// --compare) by server and level
+func collectRuns(recs []anyRec, phase string) map[string]*serverRun {
 	runs := map[string]*serverRun{}
 	for _, r := range recs {
-		if r.s("type") != "window" {
+		if r.s("type") != "window" || r.s("phase") != phase {
 			continue
 		}
 		name := r.s("server")
@@ -197,8 +199,18 @@ func report(dir string) int {
 		fmt.Fprintln(os.Stderr, "report: no records in", dir)
 		return 1
 	}
-	runs := collectRuns(recs)
-	servers := []string{"whepsink", "baseline"}
+	runs := collectRuns(recs, "")
+	// the ramps' table compares the first two servers run
+	var servers []string
+	for _, name := range []string{"whepsink", "pion", "baseline"} {
+		if runs[name] != nil {
+			servers = append(servers, name)
+		}
+	}
+	for len(servers) < 2 {
+		servers = append(servers, "-")
+	}
+	servers = servers[:2]
 
 	// the run's description
 	for _, r := range recs {
@@ -231,9 +243,14 @@ func report(dir string) int {
 	}
 	fmt.Println()
 
+	compareTable(recs)
+	if runs[servers[0]] == nil {
+		return 0 // --compare: nothing else ran
+	}
+
 	// the level both servers served cleanly, for a fair CPU comparison
 	cmp := 0
-	if w, b := runs["whepsink"], runs["baseline"]; w != nil && b != nil {
+	if w, b := runs[servers[0]], runs[servers[1]]; w != nil && b != nil {
 		wm, _ := w.maxClean()
 		bm, _ := b.maxClean()
 		for _, l := range w.levels {
@@ -243,7 +260,9 @@ func report(dir string) int {
 		}
 	}
 
-	fmt.Println("| figure | whepsink | baseline | baseline / whepsink |")
+	fmt.Println("## The ramps")
+	fmt.Println()
+	fmt.Printf("| figure | %s | %s | %s / %s |\n", servers[0], servers[1], servers[1], servers[0])
 	fmt.Println("|---|---|---|---|")
 	row := func(label string, f func(s *serverRun) ([]float64, string)) {
 		var meds [2]float64
@@ -279,8 +298,11 @@ func report(dir string) int {
 		}
 	}
 	fmt.Printf("| most viewers with none behind or losing data (ramp steps) | %s | %s | |\n",
-		cleanCell(runs["whepsink"]), cleanCell(runs["baseline"]))
-	for _, k := range []struct{ key, label, format string; scale float64 }{
+		cleanCell(runs[servers[0]]), cleanCell(runs[servers[1]]))
+	for _, k := range []struct {
+		key, label, format string
+		scale              float64
+	}{
 		{"server_cpu", "server CPU per viewer at the highest clean step (ms/viewer-s)", "%.1f", 1000},
 		{"server_rss_kb", "RSS per viewer at the highest clean step (MB)", "%.2f", 1.0 / 1024},
 		{"server_threads", "threads per viewer at the highest clean step", "%.1f", 1},
@@ -498,4 +520,249 @@ func cleanCell(s *serverRun) string {
 		}
 	}
 	return fmt.Sprint(n)
+}
+
+// compareTable: run.sh --compare, the servers side by side at one viewer
+// count on the same feed, from the "hold" windows (each server: windows with
+// no viewer, then windows with N) and that phase's joins.
+func compareTable(recs []anyRec) {
+	runs := collectRuns(recs, "hold")
+	var names []string
+	for _, name := range []string{"whepsink", "pion", "baseline"} {
+		if s := runs[name]; s != nil && len(s.levels) > 0 && s.levels[len(s.levels)-1].n > 0 {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	top := func(s *serverRun) *level { return s.levels[len(s.levels)-1] }
+	n := top(runs[names[0]]).n
+	joins := map[string][]anyRec{}
+	for _, r := range recs {
+		if r.s("type") == "join" && r.s("tag") == "hold" {
+			joins[r.s("server")] = append(joins[r.s("server")], r)
+		}
+	}
+	// server + feeder cores per window
+	total := func(l *level) (xs []float64) {
+		for _, w := range l.windows {
+			x := w.f("server_cpu")
+			if f := w.f("feeder_cpu"); !math.IsNaN(f) {
+				x += f
+			}
+			xs = append(xs, x)
+		}
+		return
+	}
+	perViewerCPU := func(s *serverRun) (xs []float64) {
+		if s.zero == nil {
+			return nil
+		}
+		base := median(total(s.zero))
+		l := top(s)
+		for _, x := range total(l) {
+			xs = append(xs, (x-base)/float64(l.n))
+		}
+		return
+	}
+	sum := func(l *level, k string) (t float64) {
+		for _, w := range l.windows {
+			t += w.f(k)
+		}
+		return
+	}
+	maxOf := func(l *level, f func(anyRec) float64) (m float64) {
+		for _, w := range l.windows {
+			if x := f(w); x > m {
+				m = x
+			}
+		}
+		return
+	}
+	// a latency figure: the median over windows of each percentile
+	lat := func(l *level, k string) string {
+		var p50, p95, p99 []float64
+		cnt := 0
+		for _, w := range l.windows {
+			a, ok := w[k].([]interface{})
+			if !ok || len(a) < 4 {
+				continue
+			}
+			p50 = append(p50, a[0].(float64))
+			p95 = append(p95, a[1].(float64))
+			p99 = append(p99, a[2].(float64))
+			cnt += int(a[3].(float64))
+		}
+		if cnt == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f / %.1f / %.1f (n=%d)", median(p50), median(p95), median(p99), cnt)
+	}
+	field := func(rs []anyRec, k string) (xs []float64) {
+		for _, r := range rs {
+			if v := r.f(k); !math.IsNaN(v) && v > 0 {
+				xs = append(xs, v)
+			}
+		}
+		return
+	}
+
+	fmt.Printf("## Side by side: %d viewers, the same feed\n\n", n)
+	head := "| figure |"
+	sep := "|---|"
+	for _, name := range names {
+		head += " " + name + " |"
+		sep += "---|"
+	}
+	if len(names) > 1 {
+		head += fmt.Sprintf(" %s / %s |", names[1], names[0])
+		sep += "---|"
+	}
+	fmt.Println(head)
+	fmt.Println(sep)
+	type cell struct {
+		text string
+		val  float64
+	}
+	row := func(label string, f func(name string, s *serverRun) cell) {
+		line := "| " + label + " |"
+		var vals []float64
+		for _, name := range names {
+			c := f(name, runs[name])
+			if c.text == "" {
+				c.text = "–"
+			}
+			line += " " + c.text + " |"
+			vals = append(vals, c.val)
+		}
+		if len(names) > 1 {
+			r := ""
+			if vals[0] != 0 && !math.IsNaN(vals[0]) && !math.IsNaN(vals[1]) {
+				r = fmt.Sprintf("%.2f×", vals[1]/vals[0])
+			}
+			line += " " + r + " |"
+		}
+		fmt.Println(line)
+	}
+	med := func(xs []float64, format string) cell {
+		if len(xs) == 0 {
+			return cell{"–", math.NaN()}
+		}
+		return cell{spread(xs, format), median(xs)}
+	}
+	scaled := func(xs []float64, k float64) (ys []float64) {
+		for _, x := range xs {
+			ys = append(ys, x*k)
+		}
+		return
+	}
+	row("viewers receiving (failed joins)", func(name string, s *serverRun) cell {
+		l := top(s)
+		return cell{fmt.Sprintf("%d (%d)", int(median(l.vals("viewers"))), int(maxOf(l, func(w anyRec) float64 { return w.f("failed") }))), math.NaN()}
+	})
+	row("server cores, 0 viewers → N viewers (process under test; pion: pion-server + its feeder)", func(name string, s *serverRun) cell {
+		if s.zero == nil {
+			return cell{}
+		}
+		return cell{fmt.Sprintf("%.3f → %.3f", median(total(s.zero)), median(total(top(s)))), median(total(top(s)))}
+	})
+	row("of which the feeder (gst-launch-1.0: tsdemux, h264parse, payloaders), cores at N", func(name string, s *serverRun) cell {
+		xs := top(s).vals("feeder_cpu")
+		if len(xs) == 0 || math.IsNaN(xs[0]) {
+			return cell{"– (in the process)", math.NaN()}
+		}
+		return med(xs, "%.3f")
+	})
+	row("**viewers per core** (1 / marginal CPU per viewer: cores at N − cores at 0, over N)", func(name string, s *serverRun) cell {
+		var xs []float64
+		for _, x := range perViewerCPU(s) {
+			xs = append(xs, 1/x)
+		}
+		return med(xs, "%.0f")
+	})
+	row("marginal CPU per viewer (ms of CPU per viewer-second)", func(name string, s *serverRun) cell {
+		return med(scaled(perViewerCPU(s), 1000), "%.2f")
+	})
+	for _, k := range []struct {
+		key, label, format string
+		scale              float64
+	}{
+		{"server_rss_kb", "RSS per viewer (MB; server process)", "%.2f", 1.0 / 1024},
+		{"server_threads", "threads per viewer", "%.2f", 1},
+		{"server_fds", "fds per viewer", "%.2f", 1},
+	} {
+		k := k
+		row(k.label, func(name string, s *serverRun) cell {
+			return med(s.perViewer(top(s), k.key, k.scale), k.format)
+		})
+	}
+	row("RTP packets lost (sequence numbers), all viewers, all windows", func(name string, s *serverRun) cell {
+		x := sum(top(s), "seq_lost")
+		return cell{fmt.Sprintf("%.0f", x), x}
+	})
+	row("frames missing (RTP timestamp gaps), all viewers, all windows", func(name string, s *serverRun) cell {
+		x := sum(top(s), "missing_frames")
+		return cell{fmt.Sprintf("%.0f", x), x}
+	})
+	row("viewers behind (> 200 ms behind their best) or stalled, worst window; max behind (ms)", func(name string, s *serverRun) cell {
+		l := top(s)
+		b := maxOf(l, func(w anyRec) float64 { return float64(w.n("behind") + w.n("stalled")) })
+		return cell{fmt.Sprintf("%.0f; %.0f ms", b, maxOf(l, func(w anyRec) float64 { return w.f("max_behind_ms") })), b}
+	})
+	row("added latency, TS sent → a frame's first RTP packet at the viewer, video, p50 / p95 / p99 (ms)", func(name string, s *serverRun) cell {
+		return cell{lat(top(s), "lat_video"), math.NaN()}
+	})
+	row("… → the frame's last packet (complete), video, p50 / p95 / p99 (ms)", func(name string, s *serverRun) cell {
+		return cell{lat(top(s), "lat_video_end"), math.NaN()}
+	})
+	row("… → the Opus packet at the viewer, audio, p50 / p95 / p99 (ms)", func(name string, s *serverRun) cell {
+		return cell{lat(top(s), "lat_audio"), math.NaN()}
+	})
+	for _, j := range []struct{ key, label string }{
+		{"post_to_201_ms", "POST → 201 answer"},
+		{"post_to_first_rtp_ms", "POST → first RTP packet"},
+		{"post_to_first_keyframe_packet_ms", "POST → first packet of a key frame"},
+		{"post_to_keyframe_ms", "POST → first complete key frame"},
+	} {
+		j := j
+		row(j.label+fmt.Sprintf(", %d joins at 25/s, p50 / p95 (ms)", n), func(name string, s *serverRun) cell {
+			xs := field(joins[name], j.key)
+			if len(xs) == 0 {
+				return cell{}
+			}
+			return cell{fmt.Sprintf("%s (n=%d)", pcts(xs, 50, 95), len(xs)), percentile(xs, 95)}
+		})
+	}
+	row("received per viewer: video kbit/s (RTP payload), packets/s; audio kbit/s", func(name string, s *serverRun) cell {
+		l := top(s)
+		return cell{fmt.Sprintf("%.0f, %.0f; %.0f", median(l.vals("video_kbps")), median(l.vals("video_pps")), median(l.vals("audio_kbps"))), math.NaN()}
+	})
+	row("SRTP profile negotiated (from the tag length)", func(name string, s *serverRun) cell {
+		switch int(median(top(s).vals("srtp_tag_len"))) {
+		case 10:
+			return cell{"AES-CM + HMAC-SHA1-80", math.NaN()}
+		case 16:
+			return cell{"AES-128-GCM", math.NaN()}
+		}
+		return cell{}
+	})
+	row("load client cores at N (its own core)", func(name string, s *serverRun) cell {
+		return med(top(s).vals("client_cpu"), "%.2f")
+	})
+	row("CPU 0 / CPU 1 busy at N, all processes (more than server + client: other load on the machine)", func(name string, s *serverRun) cell {
+		var c0, c1 []float64
+		for _, w := range top(s).windows {
+			if a, ok := w["cpu_busy"].([]interface{}); ok && len(a) >= 2 {
+				c0 = append(c0, a[0].(float64))
+				c1 = append(c1, a[1].(float64))
+			}
+		}
+		if len(c0) == 0 {
+			return cell{}
+		}
+		return cell{fmt.Sprintf("%.2f / %.2f", median(c0), median(c1)), math.NaN()}
+	})
+	fmt.Println()
+	fmt.Printf("Each cell: median (min–max) over the %d-viewer windows unless it says otherwise; per-viewer figures subtract the median of the no-viewer windows. Latency: every frame at every viewer, ts-replay's send time of the frame's first TS datagram to the viewer's receipt (whep-load/latency.go); p50 / p95 / p99 are medians over the windows.\n\n", n)
 }
