@@ -39,6 +39,9 @@ var (
 	tapTable atomic.Value // map[uint32]*tapTrack, replaced whole on change
 )
 
+// t0 as unix ns: kernel receive times (CLOCK_REALTIME) as now() values
+var t0Unix = t0.UnixNano()
+
 func init() { tapTable.Store(map[uint32]*tapTrack{}) }
 
 func tapLookup(ssrc uint32) *tapTrack {
@@ -142,11 +145,16 @@ func (c *tapConn) ReadFrom(b []byte) (int, net.Addr, error) {
 					continue
 				}
 				if tt := tapLookup(binary.BigEndian.Uint32(p[8:12])); tt != nil {
-					krt := kernelTime(m.OOB[:m.NN])
+					// the kernel's time for the counters too: loss, frames and
+					// behind then describe the server, not this client's turn
+					// on its core
+					pw, krt := wall, kernelTime(m.OOB[:m.NN])
 					if krt == 0 {
 						krt = rt
+					} else {
+						pw = krt - t0Unix
 					}
-					if !tt.v.onRTP(tt.video, p, wall, krt) {
+					if !tt.v.onRTP(tt.video, p, pw, krt) {
 						m.N = -1 // consumed
 						atomic.AddUint64(&c.dropped, 1)
 					}
