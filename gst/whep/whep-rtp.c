@@ -170,10 +170,13 @@ whep_rtp_rewrite (guint8 * packet, guint8 payload_type, guint16 seq,
 #define H264_NAL_SPS 7
 #define H264_NAL_STAP_A 24
 
+#define H264_NAL_AUD 9
+#define H264_NAL_SEI 6
+
 gboolean
 whep_rtp_h264_starts_keyframe (const guint8 * payload, gsize len)
 {
-  guint16 nalu_size;
+  gsize pos;
 
   if (payload == NULL || len < 1)
     return FALSE;
@@ -182,14 +185,24 @@ whep_rtp_h264_starts_keyframe (const guint8 * payload, gsize len)
     case H264_NAL_SPS:
       return TRUE;
     case H264_NAL_STAP_A:
-      /* STAP-A header, then each unit as a 16-bit size and the unit: the
-       * first unit must be there, with at least its NAL header */
-      if (len < 4)
-        return FALSE;
-      nalu_size = read_u16 (payload + 1);
-      if (nalu_size == 0 || nalu_size > len - 3)
-        return FALSE;
-      return H264_NAL_TYPE (payload[3]) == H264_NAL_SPS;
+      /* STAP-A header, then each unit as a 16-bit size and the unit.  An
+       * access unit may open with a delimiter (x264enc writes one by
+       * default) and SEI before its SPS: look past those, and only those,
+       * each unit whole and not empty. */
+      for (pos = 1; pos + 3 <= len; ) {
+        guint16 nalu_size = read_u16 (payload + pos);
+        guint type;
+
+        if (nalu_size == 0 || nalu_size > len - pos - 2)
+          return FALSE;
+        type = H264_NAL_TYPE (payload[pos + 2]);
+        if (type == H264_NAL_SPS)
+          return TRUE;
+        if (type != H264_NAL_AUD && type != H264_NAL_SEI)
+          return FALSE;
+        pos += 2 + nalu_size;
+      }
+      return FALSE;
     default:
       /* parameter sets are small: rtph264pay sends them whole, alone or
        * in a STAP-A.  An FU-A is a fragment of something larger (a slice),

@@ -35,12 +35,14 @@ void whep_rtp_rewrite (guint8 * packet, guint8 payload_type, guint16 seq,
     guint32 timestamp, guint32 ssrc);
 
 /* TRUE if the H.264 RTP payload (RFC 6184) @payload of @len bytes begins
- * with a sequence parameter set: a single NAL unit of type 7, or a STAP-A
- * (type 24) whose first aggregated NAL unit is type 7.  h264parse with
- * config-interval=-1 puts SPS and PPS before every IDR, and rtph264pay
- * starts an access unit with them, so such a packet is where a decoder can
- * start.  FALSE for anything shorter than its own headers, and for a
- * STAP-A whose first unit is empty or runs past @len. */
+ * an access unit with a sequence parameter set: a single NAL unit of type
+ * 7, or a STAP-A (type 24) whose first aggregated NAL units are an SPS, or
+ * access unit delimiters and SEI (types 9 and 6, as x264enc opens every
+ * access unit) followed by an SPS.  h264parse with config-interval=-1 puts
+ * SPS and PPS before every IDR, and rtph264pay starts an access unit with
+ * them, so such a packet is where a decoder can start.  FALSE for anything
+ * shorter than its own headers, and for a STAP-A with an empty unit or one
+ * that runs past @len before the SPS. */
 gboolean whep_rtp_h264_starts_keyframe (const guint8 * payload, gsize len);
 
 /* 64-bit NTP time (RFC 5905: seconds since 1900 in the high 32 bits, the

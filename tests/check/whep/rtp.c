@@ -297,15 +297,46 @@ GST_START_TEST (test_keyframe_stap_a_other_first)
     0x00, 0x03, 0x68, 0xce, 0x3c,
     0x00, 0x04, 0x67, 0x42, 0xe0, 0x1f,
   };
-  /* an SEI, then an SPS */
-  const guint8 sei_first[] = {
+  /* a slice, then an SPS */
+  const guint8 slice_first[] = {
     0x18,
-    0x00, 0x02, 0x06, 0x05,
+    0x00, 0x02, 0x41, 0x05,
     0x00, 0x02, 0x67, 0x42,
   };
 
   fail_if (whep_rtp_h264_starts_keyframe (pps_first, sizeof (pps_first)));
-  fail_if (whep_rtp_h264_starts_keyframe (sei_first, sizeof (sei_first)));
+  fail_if (whep_rtp_h264_starts_keyframe (slice_first,
+          sizeof (slice_first)));
+}
+
+GST_END_TEST;
+
+/* How x264enc's access units open: a delimiter (and maybe SEI) first. */
+GST_START_TEST (test_keyframe_stap_a_after_delimiter)
+{
+  const guint8 aud_sps_pps[] = {
+    0x78,
+    0x00, 0x02, 0x09, 0xf0,
+    0x00, 0x04, 0x67, 0x42, 0xc0, 0x15,
+    0x00, 0x03, 0x68, 0xce, 0x3c,
+  };
+  const guint8 aud_sei_sps[] = {
+    0x78,
+    0x00, 0x02, 0x09, 0xf0,
+    0x00, 0x02, 0x06, 0x05,
+    0x00, 0x02, 0x67, 0x42,
+  };
+  /* the delimiter's size runs past the end: never reaches the SPS */
+  const guint8 aud_cut[] = { 0x78, 0x00, 0x09, 0x09, 0xf0, 0x00 };
+
+  fail_unless (whep_rtp_h264_starts_keyframe (aud_sps_pps,
+          sizeof (aud_sps_pps)));
+  fail_unless (whep_rtp_h264_starts_keyframe (aud_sei_sps,
+          sizeof (aud_sei_sps)));
+  /* cut inside the delimiter or before the SPS's header */
+  fail_if (whep_rtp_h264_starts_keyframe (aud_sps_pps, 5));
+  fail_if (whep_rtp_h264_starts_keyframe (aud_sps_pps, 7));
+  fail_if (whep_rtp_h264_starts_keyframe (aud_cut, sizeof (aud_cut)));
 }
 
 GST_END_TEST;
@@ -848,6 +879,7 @@ whep_rtp_suite (void)
   tcase_add_test (tc_keyframe, test_keyframe_single_sps);
   tcase_add_test (tc_keyframe, test_keyframe_stap_a_with_sps);
   tcase_add_test (tc_keyframe, test_keyframe_stap_a_other_first);
+  tcase_add_test (tc_keyframe, test_keyframe_stap_a_after_delimiter);
   tcase_add_test (tc_keyframe, test_keyframe_stap_a_malformed);
   tcase_add_test (tc_keyframe, test_keyframe_not_sps);
   tcase_add_test (tc_keyframe, test_keyframe_short);
