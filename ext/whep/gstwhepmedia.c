@@ -8,6 +8,7 @@
 #endif
 
 #include "gstwhepmedia.h"
+#include "gstwhepfanout.h"
 #include "whep-ts-psi.h"
 
 #include <gst/mpegts/mpegts.h>
@@ -51,6 +52,7 @@ struct _GstWhepMedia
   const gchar *missing;
   GstWhepMediaReadyFunc ready_func;
   gpointer user_data;
+  GstWhepFanout *fanout;        /* not owned; NULL: viewers take tee pads */
 
   GMutex lock;
   /* protected by lock */
@@ -270,16 +272,12 @@ demux_pad_removed (GstElement * demux, GstPad * pad, GstWhepMedia * media)
  * (an encoder in the same pipeline makes one at once): tsdemux would not
  * pass it on.  Requests closer together than KEYFRAME_REQUEST_INTERVAL are
  * one request. */
-static GstPadProbeReturn
-track_upstream_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+/* Requests closer together than KEYFRAME_REQUEST_INTERVAL are one. */
+static void
+media_forward_keyframe_request (GstWhepMedia * media, GstEvent * event)
 {
-  GstWhepMedia *media = user_data;
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   GstClockTime now = g_get_monotonic_time () * GST_USECOND;
   gboolean forward;
-
-  if (!gst_video_event_is_force_key_unit (event))
-    return GST_PAD_PROBE_OK;
 
   g_mutex_lock (&media->lock);
   forward = !GST_CLOCK_TIME_IS_VALID (media->last_keyframe_request) ||
@@ -292,7 +290,28 @@ track_upstream_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GST_DEBUG_OBJECT (media->bin, "asking upstream for a keyframe");
     gst_pad_push_event (media->input, gst_event_ref (event));
   }
+}
+
+static GstPadProbeReturn
+track_upstream_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepMedia *media = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+
+  if (!gst_video_event_is_force_key_unit (event))
+    return GST_PAD_PROBE_OK;
+  media_forward_keyframe_request (media, event);
   return GST_PAD_PROBE_DROP;
+}
+
+void
+gst_whep_media_request_keyframe (GstWhepMedia * media)
+{
+  GstEvent *event = gst_video_event_new_upstream_force_key_unit
+      (GST_CLOCK_TIME_NONE, TRUE, 0);
+
+  media_forward_keyframe_request (media, event);
+  gst_event_unref (event);
 }
 
 static GstElement *
@@ -380,8 +399,57 @@ track_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Every RTP packet of the shared payloader goes to the fan-out, in this
+ * track's streaming thread. */
+static GstPadProbeReturn
+track_rtp_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepMedia *media = user_data;
+  WhepMediaKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (pad),
+          "whep-kind"));
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    gst_whep_fanout_push_list (media->fanout, kind,
+        GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+  else
+    gst_whep_fanout_push (media->fanout, kind,
+        GST_PAD_PROBE_INFO_BUFFER (info));
+  return GST_PAD_PROBE_OK;
+}
+
+/* tee -> payloader -> fakesink: the track payloaded once for every viewer
+ * of the shared send path.  Viewers get their own payload type, SSRC and
+ * sequence numbers from the fan-out; the payloader's are placeholders. */
+static void
+track_build_shared_payloader (GstWhepMedia * media, Track * track)
+{
+  gboolean video = track->kind == WHEP_MEDIA_KIND_VIDEO;
+  GstElement *pay = make (media, video ? "rtph264pay" : "rtpopuspay");
+  GstElement *sink = make (media, "fakesink");
+  GstPad *pad;
+
+  if (pay == NULL || sink == NULL)
+    return;
+  g_object_set (pay, "pt", video ? 96 : 111, "mtu", WHEP_RTP_MTU, NULL);
+  if (video)
+    /* SPS, PPS and the IDR's start in one STAP-A, nothing held back to
+     * aggregate; h264parse already repeats SPS and PPS before each IDR */
+    gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode",
+        "zero-latency");
+  g_object_set (sink, "sync", FALSE, "async", FALSE,
+      "enable-last-sample", FALSE, NULL);
+  gst_element_link_many (track->tee, pay, sink, NULL);
+
+  pad = gst_element_get_static_pad (pay, "src");
+  g_object_set_data (G_OBJECT (pad), "whep-kind",
+      GINT_TO_POINTER (track->kind));
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, track_rtp_probe, media, NULL);
+  gst_object_unref (pad);
+}
+
 /* queue [-> capssetter] -> parser [-> capsfilter] -> clocksync -> tee ->
- * fakesink */
+ * fakesink [, -> payloader -> fakesink] */
 static void
 track_build (GstWhepMedia * media, Track * track, const gchar * parser_name,
     GstCaps * input_caps, GstCaps * filter_caps)
@@ -431,6 +499,8 @@ track_build (GstWhepMedia * media, Track * track, const gchar * parser_name,
   if (filter)
     gst_element_link (filter, sync);
   gst_element_link_many (sync, track->tee, fakesink, NULL);
+  if (media->fanout)
+    track_build_shared_payloader (media, track);
 
   pad = gst_element_get_static_pad (sync, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, track_timing_probe,
@@ -534,7 +604,7 @@ input_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 }
 
 GstWhepMedia *
-gst_whep_media_new (GstBin * bin, GstPad * input,
+gst_whep_media_new (GstBin * bin, GstPad * input, GstWhepFanout * fanout,
     GstWhepMediaReadyFunc ready_func, gpointer user_data)
 {
   GstWhepMedia *media = g_new0 (GstWhepMedia, 1);
@@ -549,6 +619,7 @@ gst_whep_media_new (GstBin * bin, GstPad * input,
   media->psi = whep_ts_psi_new ();
   media->ready_func = ready_func;
   media->user_data = user_data;
+  media->fanout = fanout;
   g_mutex_init (&media->lock);
   media->last_keyframe_request = GST_CLOCK_TIME_NONE;
   media->wanted_program = -1;

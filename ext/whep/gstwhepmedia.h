@@ -7,6 +7,7 @@
 
 #include <gst/gst.h>
 #include "whep-offer.h"
+#include "gstwhepfanout.h"
 
 G_BEGIN_DECLS
 
@@ -15,9 +16,16 @@ G_BEGIN_DECLS
  * out with a tee per track:
  *
  *                 ,-> queue -> h264parse -> capsfilter -> clocksync -> tee -> fakesink
- *   tsdemux ------+                                                  `--> viewers
+ *   tsdemux ------+                                                  `--> rtph264pay -> fakesink
+ *                 |                                                        `--> fan-out
  *                 `-> queue -> opusparse -------------> clocksync -> tee -> fakesink
- *                                                                    `--> viewers
+ *                                                                    `--> rtpopuspay -> fakesink
+ *                                                                              `--> fan-out
+ *
+ * With a fan-out (the shared send path) each track is payloaded once and
+ * every RTP packet goes to it from the track's streaming thread.  Without
+ * one, each viewer takes a pad of each tee for its own branch (the
+ * per-viewer path).
  *
  * The fakesinks make the bin a sink (EOS, latency) and keep the tee fed when
  * no viewer is there.  Which tracks exist is known from the PMT, before the
@@ -33,11 +41,15 @@ typedef struct _GstWhepMedia GstWhepMedia;
  * has caps, i.e. when viewers can be answered. */
 typedef void (*GstWhepMediaReadyFunc) (gpointer user_data);
 
+/* Leaves room for SRTP and header extensions in a 1280-byte path MTU */
+#define WHEP_RTP_MTU 1200
+
 /* The elements go into @bin; @input is the bin's ghost sink pad, which the
  * media part points at its demuxer and watches for program table
- * changes. */
+ * changes.  @fanout (not owned, may be NULL) gets every payloaded packet. */
 GstWhepMedia *gst_whep_media_new (GstBin * bin, GstPad * input,
-    GstWhepMediaReadyFunc ready_func, gpointer user_data);
+    GstWhepFanout * fanout, GstWhepMediaReadyFunc ready_func,
+    gpointer user_data);
 void gst_whep_media_free (GstWhepMedia * media);
 
 /* The factory name of an element that could not be made, or NULL when all
@@ -64,6 +76,11 @@ gboolean gst_whep_media_get_stream_info (GstWhepMedia * media,
 GstPad *gst_whep_media_request_track_pad (GstWhepMedia * media,
     WhepMediaKind kind);
 void gst_whep_media_release_track_pad (GstWhepMedia * media, GstPad * pad);
+
+/* Asks whoever feeds the bin for a keyframe (an encoder in the same
+ * pipeline makes one at once); requests closer together than 500 ms are
+ * one. */
+void gst_whep_media_request_keyframe (GstWhepMedia * media);
 
 /* Forgets what is known about the stream (on stop). */
 void gst_whep_media_reset (GstWhepMedia * media);

@@ -8,11 +8,13 @@
 #endif
 
 #include "gstwhepsession.h"
+#include "gstwhepmedia.h"
 
 #include <gst/webrtc/webrtc.h>
 #include <gst/video/video.h>
 #include <nice/agent.h>
 #include <string.h>
+#include "whep-rtp.h"
 #include <sys/random.h>
 
 GST_DEBUG_CATEGORY_STATIC (whep_session_debug);
@@ -20,8 +22,6 @@ GST_DEBUG_CATEGORY_STATIC (whep_session_debug);
 
 /* How much a viewer's queue may hold before it drops its oldest data. */
 #define VIEWER_QUEUE_TIME (500 * GST_MSECOND)
-/* Leaves room for SRTP and header extensions in a 1280-byte path MTU */
-#define RTP_MTU 1200
 
 struct _GstWhepSession
 {
@@ -33,6 +33,16 @@ struct _GstWhepSession
   GstPad *sink_pads[3];         /* ghost pads, indexed by WhepMediaKind */
   GstWhepSessionCallbacks callbacks;
   gpointer user_data;
+  /* the shared send path (not owned), or NULL for branches of our own */
+  GstWhepFanout *fanout;
+  GstPad *caps_pads[3];         /* shared path: what webrtcbin is fed from */
+  guint8 payload_types[3];      /* by WhepMediaKind, as negotiated */
+  guint32 ssrcs[3];             /* by WhepMediaKind, 0: no such track */
+
+  GMutex lock;
+  /* protected by lock */
+  GstWhepFanoutViewer *fanout_viewer;
+  gboolean leaving;             /* left the fan-out, may not join again */
 
   /* atomic */
   gint connected;               /* DTLS is up: media may flow */
@@ -143,7 +153,7 @@ add_branch (GstWhepSession * session, const WhepMLinePlan * mline,
       "max-size-buffers", 0, "max-size-bytes", 0,
       "max-size-time", VIEWER_QUEUE_TIME, NULL);
   g_object_set (pay, "pt", mline->payload_type, "ssrc", ssrc,
-      "mtu", RTP_MTU, NULL);
+      "mtu", WHEP_RTP_MTU, NULL);
   if (video)
     /* SPS, PPS and IDR in one STAP-A, and no waiting to aggregate */
     gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
@@ -194,6 +204,284 @@ add_branch (GstWhepSession * session, const WhepMLinePlan * mline,
       NULL);
   session->sink_pads[mline->kind] = ghost;
   return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The shared send path */
+
+static GQuark caps_quark;
+
+static gboolean
+caps_pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstCaps *caps = g_object_get_qdata (G_OBJECT (pad), caps_quark);
+  GstCaps *filter, *result;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS)
+    return FALSE;
+  gst_query_parse_caps (query, &filter);
+  result = filter ? gst_caps_intersect_full (filter, caps,
+      GST_CAPS_INTERSECT_FIRST) : gst_caps_ref (caps);
+  gst_query_set_caps_result (query, result);
+  gst_caps_unref (result);
+  return TRUE;
+}
+
+/* On the shared path nothing flows into webrtcbin: the media leaves
+ * through the fan-out.  webrtcbin still builds its answer from what the
+ * peer of its sink pad says it would send (payload type, profile-level-id,
+ * SSRC), so a pad of ours that answers that caps query, and never pushes,
+ * stands in for a branch.  No element, no thread. */
+static gboolean
+add_caps_source (GstWhepSession * session, const WhepMLinePlan * mline,
+    guint32 ssrc, GError ** error)
+{
+  gboolean video = mline->kind == WHEP_MEDIA_KIND_VIDEO;
+  GstWebRTCRTPTransceiver *trans = NULL;
+  GstPadTemplate *templ;
+  GstPad *srcpad, *sinkpad;
+  GstCaps *caps;
+
+  caps = whep_mline_plan_to_caps (mline, ssrc);
+  srcpad = gst_object_ref_sink (gst_pad_new (video ? "video_caps" :
+          "audio_caps", GST_PAD_SRC));
+  g_object_set_qdata_full (G_OBJECT (srcpad), caps_quark, gst_caps_ref (caps),
+      (GDestroyNotify) gst_caps_unref);
+  gst_pad_set_query_function (srcpad, caps_pad_query);
+
+  templ = gst_element_get_pad_template (session->webrtc, "sink_%u");
+  sinkpad = gst_element_request_pad (session->webrtc, templ, NULL, caps);
+  gst_caps_unref (caps);
+  if (sinkpad == NULL) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_PAD,
+        "webrtcbin gave no sink pad");
+    gst_object_unref (srcpad);
+    return FALSE;
+  }
+  g_object_get (sinkpad, "transceiver", &trans, NULL);
+  if (trans) {
+    g_object_set (trans, "direction",
+        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, NULL);
+    gst_object_unref (trans);
+  }
+  if (GST_PAD_LINK_FAILED (gst_pad_link (srcpad, sinkpad))) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+        "could not link to webrtcbin");
+    gst_object_unref (srcpad);
+    gst_object_unref (sinkpad);
+    return FALSE;
+  }
+  gst_object_unref (sinkpad);
+  session->caps_pads[mline->kind] = srcpad;
+  session->payload_types[mline->kind] = mline->payload_type;
+  session->ssrcs[mline->kind] = ssrc;
+  return TRUE;
+}
+
+/* The first element made by @factory_name anywhere inside webrtcbin (with
+ * BUNDLE there is one transport), or NULL. */
+static GstElement *
+session_find_element (GstWhepSession * session, const gchar * factory_name)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (session->webrtc));
+  GValue item = G_VALUE_INIT;
+  GstElement *found = NULL;
+
+  while (found == NULL && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+    GstElementFactory *f = gst_element_get_factory (e);
+
+    if (f && g_strcmp0 (GST_OBJECT_NAME (f), factory_name) == 0)
+      found = gst_object_ref (e);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
+}
+
+/* What DTLS negotiated for our direction: dtlsenc's "encoder-key" (master
+ * key, then salt) and profile, as webrtcbin's own srtpenc would use it. */
+static gboolean
+session_get_srtp_key (GstWhepSession * session, GstWhepFanoutTarget * target)
+{
+  GstElement *dtlsenc = session_find_element (session, "dtlsenc");
+  GstBuffer *key = NULL;
+  guint cipher = 0, auth = 0;
+  gboolean ok = FALSE;
+
+  if (dtlsenc == NULL)
+    return FALSE;
+  g_object_get (dtlsenc, "encoder-key", &key, "srtp-cipher", &cipher,
+      "srtp-auth", &auth, NULL);
+  gst_object_unref (dtlsenc);
+
+  /* GstDtlsSrtpCipher 1: AES_128_ICM; GstDtlsSrtpAuth 1: HMAC_SHA1_32,
+   * 2: HMAC_SHA1_80 */
+  if (key && cipher == 1 && (auth == 1 || auth == 2) &&
+      gst_buffer_get_size (key) == sizeof (target->key_and_salt)) {
+    gst_buffer_extract (key, 0, target->key_and_salt,
+        sizeof (target->key_and_salt));
+    target->profile = auth == 2 ? WHEP_SRTP_PROFILE_AES128_CM_HMAC_SHA1_80 :
+        WHEP_SRTP_PROFILE_AES128_CM_HMAC_SHA1_32;
+    ok = TRUE;
+  }
+  gst_clear_buffer (&key);
+  return ok;
+}
+
+/* RTCP feedback from the viewer, as webrtcbin's rtpsession received and
+ * decrypted it: NACKs go to the fan-out, PLI and FIR upstream.  From
+ * rtpbin's receiving thread. */
+static void
+on_feedback_rtcp (GObject * rtpsession, guint type, guint fbtype,
+    guint sender_ssrc, guint media_ssrc, GstBuffer * fci,
+    GstWhepSession * session)
+{
+  gboolean keyframe = FALSE;
+  GstMapInfo map = GST_MAP_INFO_INIT;
+
+  if (fci && !gst_buffer_map (fci, &map, GST_MAP_READ))
+    return;
+
+  g_mutex_lock (&session->lock);
+  if (session->fanout_viewer) {
+    if (type == 205 /* RTPFB */  && fbtype == 1 /* Generic NACK */ ) {
+      guint16 seqs[256];
+      gint n = whep_rtcp_parse_nack (map.data, map.size, seqs,
+          G_N_ELEMENTS (seqs));
+
+      if (n > 0)
+        gst_whep_fanout_viewer_nack (session->fanout_viewer, media_ssrc,
+            seqs, n);
+    } else if (type == 206 /* PSFB */  && (fbtype == 1 /* PLI */  ||
+            fbtype == 4 /* FIR */ )) {
+      /* a FIR names the media SSRC in its FCI */
+      guint32 ssrc = fbtype == 4 && map.size >= 4 ?
+          (guint32) map.data[0] << 24 | map.data[1] << 16 | map.data[2] << 8 |
+          map.data[3] : media_ssrc;
+
+      keyframe = gst_whep_fanout_viewer_keyframe_request
+          (session->fanout_viewer, ssrc) == WHEP_MEDIA_KIND_VIDEO;
+    }
+  }
+  g_mutex_unlock (&session->lock);
+
+  if (fci)
+    gst_buffer_unmap (fci, &map);
+  if (keyframe)
+    session->callbacks.keyframe_requested (session, session->user_data);
+}
+
+static void
+session_watch_feedback (GstWhepSession * session)
+{
+  GstElement *rtpbin = session_find_element (session, "rtpbin");
+  GObject *rtpsession = NULL;
+
+  if (rtpbin == NULL)
+    return;
+  /* With BUNDLE every m-line is in the RTP session of the first. */
+  g_signal_emit_by_name (rtpbin, "get-internal-session", 0, &rtpsession);
+  if (rtpsession) {
+    g_signal_connect (rtpsession, "on-feedback-rtcp",
+        G_CALLBACK (on_feedback_rtcp), session);
+    g_object_unref (rtpsession);
+  } else {
+    GST_WARNING_OBJECT (session, "no RTP session: NACK and PLI are ignored");
+  }
+  gst_object_unref (rtpbin);
+}
+
+/* Once DTLS is up: hands the fan-out the viewer's ICE stream and key. */
+static gboolean
+session_join_fanout (GstWhepSession * session)
+{
+  GstWhepFanoutTarget target = { NULL, };
+  GstElement *nicesink = session_find_element (session, "nicesink");
+  NiceAgent *agent = NULL;
+  GstWhepFanoutViewer *viewer = NULL;
+  GError *error = NULL;
+  gchar *cname;
+  guint i;
+
+  /* connected again after an ICE restart: still on it */
+  g_mutex_lock (&session->lock);
+  viewer = session->fanout_viewer;
+  g_mutex_unlock (&session->lock);
+  if (viewer) {
+    gst_clear_object (&nicesink);
+    return TRUE;
+  }
+
+  if (nicesink) {
+    g_object_get (nicesink, "agent", &agent, "stream", &target.stream_id,
+        "component", &target.component_id, NULL);
+    gst_object_unref (nicesink);
+  }
+  if (agent == NULL || !session_get_srtp_key (session, &target)) {
+    GST_WARNING_OBJECT (session, "session %s: no ICE stream or SRTP key "
+        "to send with", session->id);
+    g_clear_object (&agent);
+    return FALSE;
+  }
+
+  cname = g_strdup_printf ("whepsink-%.16s", session->id);
+  target.id = session->id;
+  target.agent = agent;
+  target.cname = cname;
+  for (i = 0; i < G_N_ELEMENTS (target.tracks); i++) {
+    target.tracks[i].enabled = session->ssrcs[i] != 0;
+    target.tracks[i].payload_type = session->payload_types[i];
+    target.tracks[i].ssrc = session->ssrcs[i];
+  }
+
+  session_watch_feedback (session);
+  g_mutex_lock (&session->lock);
+  if (!session->leaving && session->fanout_viewer == NULL)
+    viewer = session->fanout_viewer =
+        gst_whep_fanout_add_viewer (session->fanout, &target, &error);
+  g_mutex_unlock (&session->lock);
+
+  memset (target.key_and_salt, 0, sizeof (target.key_and_salt));
+  g_free (cname);
+  g_object_unref (agent);
+  if (error) {
+    GST_WARNING_OBJECT (session, "session %s: %s", session->id,
+        error->message);
+    g_error_free (error);
+    return FALSE;
+  }
+  return viewer != NULL;
+}
+
+void
+gst_whep_session_leave_fanout (GstWhepSession * session)
+{
+  GstWhepFanoutViewer *viewer;
+
+  g_mutex_lock (&session->lock);
+  session->leaving = TRUE;
+  viewer = g_steal_pointer (&session->fanout_viewer);
+  g_mutex_unlock (&session->lock);
+
+  if (viewer)
+    gst_whep_fanout_remove_viewer (session->fanout, viewer);
+}
+
+gboolean
+gst_whep_session_get_send_stats (GstWhepSession * session,
+    WhepMediaKind kind, GstWhepFanoutStats * stats)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&session->lock);
+  if (session->fanout_viewer && session->ssrcs[kind] != 0) {
+    gst_whep_fanout_viewer_get_stats (session->fanout_viewer, kind, stats);
+    found = TRUE;
+  }
+  g_mutex_unlock (&session->lock);
+  return found;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -293,14 +581,21 @@ on_connection_state (GstElement * webrtc, GParamSpec * pspec,
       state);
   switch (state) {
     case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+      if (session->fanout && !session_join_fanout (session)) {
+        session_fail (session, "could not join the shared send path");
+        break;
+      }
       g_atomic_int_set (&session->connected, 1);
       session_watch_viewer_packets (session);
-      /* Start the viewer at a fresh keyframe instead of the next scheduled
-       * one; the media part passes it on to an encoder upstream, if any. */
+      /* A fresh keyframe from an encoder upstream, if there is one: the
+       * shared path starts the viewer at the newest keyframe it holds, the
+       * per-viewer path waits for the next. */
       if (session->sink_pads[WHEP_MEDIA_KIND_VIDEO])
         gst_pad_push_event (session->sink_pads[WHEP_MEDIA_KIND_VIDEO],
             gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
                 TRUE, 0));
+      else if (session->ssrcs[WHEP_MEDIA_KIND_VIDEO])
+        session->callbacks.keyframe_requested (session, session->user_data);
       session->callbacks.connected (session, session->user_data);
       break;
     case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
@@ -456,8 +751,9 @@ configure_ice_agent (GstWhepSession * session, const GstWhepIceConfig * config)
 
 GstWhepSession *
 gst_whep_session_new (const gchar * id, const WhepAnswerPlan * plan,
-    const GstWhepIceConfig * ice, const GstWhepSessionCallbacks * callbacks,
-    gpointer user_data, GError ** error)
+    const GstWhepIceConfig * ice, GstWhepFanout * fanout,
+    const GstWhepSessionCallbacks * callbacks, gpointer user_data,
+    GError ** error)
 {
   GstWhepSession *session;
   gchar *name;
@@ -469,6 +765,7 @@ gst_whep_session_new (const gchar * id, const WhepAnswerPlan * plan,
   session->id = g_strdup (id);
   session->callbacks = *callbacks;
   session->user_data = user_data;
+  session->fanout = fanout;
 
   session->webrtc = add_element (session, "webrtcbin", error);
   if (session->webrtc == NULL)
@@ -491,7 +788,10 @@ gst_whep_session_new (const gchar * id, const WhepAnswerPlan * plan,
   for (i = 0; i < plan->mlines->len; i++) {
     const WhepMLinePlan *mline = g_ptr_array_index (plan->mlines, i);
 
-    if (mline->accepted && !add_branch (session, mline, error))
+    if (!mline->accepted)
+      continue;
+    if (fanout ? !add_caps_source (session, mline, random_ssrc (), error) :
+        !add_branch (session, mline, error))
       goto failed;
   }
   return session;
@@ -603,8 +903,13 @@ static void
 gst_whep_session_finalize (GObject * object)
 {
   GstWhepSession *session = GST_WHEP_SESSION (object);
+  guint i;
 
   GST_DEBUG_OBJECT (session, "finalize");
+  g_warn_if_fail (session->fanout_viewer == NULL);
+  for (i = 0; i < G_N_ELEMENTS (session->caps_pads); i++)
+    gst_clear_object (&session->caps_pads[i]);
+  g_mutex_clear (&session->lock);
   g_free (session->id);
   G_OBJECT_CLASS (gst_whep_session_parent_class)->finalize (object);
 }
@@ -618,9 +923,11 @@ gst_whep_session_class_init (GstWhepSessionClass * klass)
 
   GST_DEBUG_CATEGORY_INIT (whep_session_debug, "whepsession", 0,
       "whepsink viewer session");
+  caps_quark = g_quark_from_static_string ("whep-caps");
 }
 
 static void
 gst_whep_session_init (GstWhepSession * session)
 {
+  g_mutex_init (&session->lock);
 }

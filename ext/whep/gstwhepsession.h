@@ -8,11 +8,22 @@
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include "whep-offer.h"
+#include "gstwhepfanout.h"
 
 G_BEGIN_DECLS
 
-/* GstWhepSession: one viewer.  A bin that owns the viewer's branch of each
- * track and its webrtcbin:
+/* GstWhepSession: one viewer.  A bin that owns the viewer's webrtcbin.
+ *
+ * On the shared send path (a fan-out is given) webrtcbin does ICE, DTLS and
+ * the RTCP the viewer sends; a pad of the session that never pushes tells
+ * it the caps of each track for the answer, and once DTLS is up the
+ * session hands the fan-out the viewer's ICE stream and SRTP key, and the
+ * viewer's NACKs and PLIs as they come:
+ *
+ *   [caps pad] -> webrtcbin (ICE, DTLS, RTCP in)  --agent, key, NACK-->  fan-out
+ *
+ * Without a fan-out (the per-viewer path) the session has a branch of its
+ * own per track, fed from the media part's tees:
  *
  *   video ghost pad -> queue (leaky) -> rtph264pay -> capssetter -> webrtcbin
  *   audio ghost pad -> queue (leaky) -> rtpopuspay -> capssetter ---'
@@ -52,6 +63,9 @@ typedef struct
    * webrtcbin's threads, possibly more than once. */
   void (*failed) (GstWhepSession * session, const gchar * reason,
       gpointer user_data);
+  /* The viewer asked for a keyframe (PLI, FIR), or joined the shared send
+   * path.  From one of webrtcbin's threads. */
+  void (*keyframe_requested) (GstWhepSession * session, gpointer user_data);
 } GstWhepSessionCallbacks;
 
 typedef struct
@@ -63,11 +77,23 @@ typedef struct
   gboolean ice_tcp;             /* offer ICE-TCP candidates too */
 } GstWhepIceConfig;
 
-/* Returns NULL (with @error) if an element is missing. */
+/* @fanout: the shared send path to join once connected (not owned; it
+ * must outlive the session), or NULL for a branch per track.  Returns NULL
+ * (with @error) if an element is missing. */
 GstWhepSession *gst_whep_session_new (const gchar * id,
     const WhepAnswerPlan * plan, const GstWhepIceConfig * ice,
-    const GstWhepSessionCallbacks * callbacks, gpointer user_data,
-    GError ** error);
+    GstWhepFanout * fanout, const GstWhepSessionCallbacks * callbacks,
+    gpointer user_data, GError ** error);
+
+/* Takes the viewer off the shared send path, waiting until no packet is
+ * being sent to it; it never joins again.  Call before the session goes
+ * to NULL, not from a streaming thread. */
+void gst_whep_session_leave_fanout (GstWhepSession * session);
+
+/* What the shared send path sent on the viewer's @kind track; FALSE if
+ * the viewer is not on it or has no such track. */
+gboolean gst_whep_session_get_send_stats (GstWhepSession * session,
+    WhepMediaKind kind, GstWhepFanoutStats * stats);
 
 const gchar *gst_whep_session_get_id (GstWhepSession * session);
 

@@ -57,6 +57,7 @@ GST_DEBUG_CATEGORY_STATIC (whep_sink_debug);
 #define DEFAULT_IDLE_TIMEOUT 20
 #define DEFAULT_MAX_VIEWERS 0
 #define DEFAULT_ICE_TCP TRUE
+#define DEFAULT_SEND_PATH GST_WHEP_SEND_PATH_SHARED
 
 /* POSTs held while the stream has not started, at most: each costs a
  * parsed offer and a paused HTTP request. */
@@ -94,7 +95,29 @@ enum
   PROP_ICE_MAX_PORT,
   PROP_ICE_TCP,
   PROP_PUBLIC_ADDRESS,
+  PROP_SEND_PATH,
 };
+
+#define GST_TYPE_WHEP_SEND_PATH (gst_whep_send_path_get_type ())
+static GType
+gst_whep_send_path_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_WHEP_SEND_PATH_SHARED, "Payload once, one lean send path for "
+          "all viewers (webrtcbin does ICE, DTLS and RTCP)", "shared"},
+    {GST_WHEP_SEND_PATH_PER_VIEWER, "A payloader and webrtcbin's send "
+          "chain for each viewer", "per-viewer"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstWhepSendPath", values);
+
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
 
 /* One viewer, as the sink sees it. */
 typedef struct
@@ -124,6 +147,8 @@ struct _GstWhepSink
 
   GstPad *sinkpad;
   GstWhepMedia *media;
+  GstWhepFanout *fanout;        /* the shared send path, for the element's life */
+  gboolean use_fanout;          /* from READY to NULL; protected by lock */
 
   GMutex lock;
   /* properties, protected by lock */
@@ -146,6 +171,7 @@ struct _GstWhepSink
   guint ice_max_port;
   gboolean ice_tcp;
   gchar *public_address;
+  GstWhepSendPath send_path;
 
   /* from READY to NULL, protected by lock */
   GstWhepServer *server;
@@ -214,6 +240,9 @@ viewer_teardown (GstElement * element, gpointer data)
 
   GST_INFO_OBJECT (sink, "tearing down session %s",
       gst_whep_session_get_id (session));
+
+  /* No packet may go to a socket that webrtcbin is about to close. */
+  gst_whep_session_leave_fanout (session);
 
   for (i = 0; i < G_N_ELEMENTS (kinds); i++) {
     GstPad *sinkpad = gst_whep_session_get_sink_pad (session, kinds[i]);
@@ -433,10 +462,18 @@ session_failed (GstWhepSession * session, const gchar * reason,
       reason, FALSE);
 }
 
+/* From a webrtcbin thread. */
+static void
+session_keyframe_requested (GstWhepSession * session, gpointer user_data)
+{
+  gst_whep_media_request_keyframe (GST_WHEP_SINK (user_data)->media);
+}
+
 static const GstWhepSessionCallbacks session_callbacks = {
   session_answer_ready,
   session_connected,
   session_failed,
+  session_keyframe_requested,
 };
 
 /* On the server's thread: starts a viewer for @offer on a ready stream. */
@@ -451,7 +488,7 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
   GstWhepIceConfig ice = { NULL, };
   gchar *stun, *turn;
   Viewer *viewer;
-  gboolean full;
+  gboolean full, shared;
   gchar *id;
   guint i;
 
@@ -489,11 +526,12 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
   ice.min_port = sink->ice_min_port;
   ice.max_port = sink->ice_max_port;
   ice.ice_tcp = sink->ice_tcp;
+  shared = sink->use_fanout;
   SINK_UNLOCK (sink);
   ice.stun_server = stun;
   ice.turn_server = turn;
-  session = gst_whep_session_new (id, plan, &ice, &session_callbacks, sink,
-      &error);
+  session = gst_whep_session_new (id, plan, &ice,
+      shared ? sink->fanout : NULL, &session_callbacks, sink, &error);
   g_free (stun);
   g_free (turn);
   if (session == NULL) {
@@ -537,8 +575,9 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
   gst_element_sync_state_with_parent (GST_ELEMENT (session));
   /* The pipeline hands its latency only to elements present when it last
    * computed it; without it each new rtpsession can't time its packets. */
-  gst_element_post_message (GST_ELEMENT (sink),
-      gst_message_new_latency (GST_OBJECT (sink)));
+  if (!shared)
+    gst_element_post_message (GST_ELEMENT (sink),
+        gst_message_new_latency (GST_OBJECT (sink)));
 
   GST_INFO_OBJECT (sink, "session %s negotiating", id);
   gst_whep_session_negotiate (session, offer);
@@ -1104,6 +1143,57 @@ stop_server (GstWhepSink * sink)
     g_hash_table_unref (viewers);
 }
 
+/* The shared send path takes what it needs from inside webrtcbin: its
+ * libnice agent (from nicesink) and the SRTP key (from dtlsenc).  If this
+ * GStreamer lacks either, viewers go the per-viewer way. */
+static gboolean
+shared_send_path_possible (const gchar ** missing)
+{
+  const struct
+  {
+    const gchar *factory;
+    const gchar *property;
+  } hooks[] = {
+    {"dtlsenc", "encoder-key"}, {"dtlsenc", "srtp-cipher"},
+    {"dtlsenc", "srtp-auth"}, {"nicesink", "agent"}, {"nicesink", "stream"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (hooks); i++) {
+    GstElement *e = gst_element_factory_make (hooks[i].factory, NULL);
+    gboolean found = e && g_object_class_find_property (G_OBJECT_GET_CLASS
+        (e), hooks[i].property);
+
+    gst_clear_object (&e);
+    if (!found) {
+      *missing = hooks[i].property;
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+choose_send_path (GstWhepSink * sink)
+{
+  const gchar *missing = NULL;
+  gboolean shared;
+
+  SINK_LOCK (sink);
+  shared = sink->send_path == GST_WHEP_SEND_PATH_SHARED;
+  SINK_UNLOCK (sink);
+
+  if (shared && !shared_send_path_possible (&missing)) {
+    GST_ELEMENT_WARNING (sink, CORE, MISSING_PLUGIN,
+        ("The shared send path is not available; every viewer gets a "
+            "send chain of its own."), ("no '%s' in this GStreamer", missing));
+    shared = FALSE;
+  }
+  SINK_LOCK (sink);
+  sink->use_fanout = shared;
+  SINK_UNLOCK (sink);
+}
+
 static GstStateChangeReturn
 gst_whep_sink_change_state (GstElement * element, GstStateChange transition)
 {
@@ -1118,6 +1208,7 @@ gst_whep_sink_change_state (GstElement * element, GstStateChange transition)
                 gst_whep_media_get_missing_element (sink->media)), (NULL));
         return GST_STATE_CHANGE_FAILURE;
       }
+      choose_send_path (sink);
       /* The server starts now, so that viewers can arrive before data. */
       if (!start_server (sink)) {
         stop_server (sink);
@@ -1137,6 +1228,7 @@ gst_whep_sink_change_state (GstElement * element, GstStateChange transition)
   switch (transition) {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       gst_whep_media_reset (sink->media);
+      gst_whep_fanout_flush (sink->fanout);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       stop_server (sink);
@@ -1157,6 +1249,7 @@ sink_eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS) {
     GST_INFO_OBJECT (sink, "end of stream");
+    gst_whep_fanout_flush (sink->fanout);
     gst_whep_media_stream_ended (sink->media);
     end_all_viewers (sink, "end of stream", FALSE);
   }
@@ -1309,6 +1402,9 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     case PROP_PUBLIC_ADDRESS:
       set_string (&sink->public_address, value);
       break;
+    case PROP_SEND_PATH:
+      sink->send_path = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1381,6 +1477,9 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_PUBLIC_ADDRESS:
       g_value_set_string (value, sink->public_address);
       break;
+    case PROP_SEND_PATH:
+      g_value_set_enum (value, sink->send_path);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1394,6 +1493,7 @@ gst_whep_sink_finalize (GObject * object)
   GstWhepSink *sink = GST_WHEP_SINK (object);
 
   gst_whep_media_free (sink->media);
+  gst_whep_fanout_free (sink->fanout);
   g_free (sink->address);
   g_free (sink->path);
   g_free (sink->auth_token);
@@ -1597,6 +1697,24 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
       g_param_spec_string ("public-address", "Public address",
           "Extra IP address to announce in the answer's candidates "
           "(for 1:1 NAT)", NULL, MUTABLE_READY));
+  /**
+   * GstWhepSink:send-path:
+   *
+   * How media leaves for the viewers.  `shared`: each track is payloaded
+   * once and one send path of whepsink's own rewrites, encrypts (SRTP) and
+   * sends every packet for all viewers, with Sender Reports, NACK
+   * retransmissions and a start at the newest keyframe; webrtcbin does
+   * ICE, DTLS and the RTCP viewers send.  `per-viewer`: every viewer gets
+   * its own payloaders and webrtcbin's whole send chain (the way a
+   * pipeline with a tee would do it; costs several times more per viewer).
+   * If the shared path's hooks into webrtcbin are missing, whepsink warns
+   * and uses `per-viewer`.
+   */
+  g_object_class_install_property (gobject_class, PROP_SEND_PATH,
+      g_param_spec_enum ("send-path", "Send path",
+          "How media leaves for the viewers: one shared path for all, or "
+          "webrtcbin's send chain per viewer", GST_TYPE_WHEP_SEND_PATH,
+          DEFAULT_SEND_PATH, MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "WHEP sink",
@@ -1625,11 +1743,13 @@ gst_whep_sink_init (GstWhepSink * sink)
   sink->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   sink->max_viewers = DEFAULT_MAX_VIEWERS;
   sink->ice_tcp = DEFAULT_ICE_TCP;
+  sink->send_path = DEFAULT_SEND_PATH;
 
+  sink->fanout = gst_whep_fanout_new ();
   sink->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink",
       gst_element_get_pad_template (GST_ELEMENT (sink), "sink"));
   sink->media = gst_whep_media_new (GST_BIN (sink), sink->sinkpad,
-      media_ready, sink);
+      sink->fanout, media_ready, sink);
   gst_element_add_pad (GST_ELEMENT (sink), sink->sinkpad);
   gst_pad_add_probe (sink->sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       sink_eos_probe, sink, NULL);

@@ -14,4 +14,11 @@ G_DECLARE_FINAL_TYPE (GstWhepSink, gst_whep_sink, GST, WHEP_SINK, GstBin)
 
 GST_ELEMENT_REGISTER_DECLARE (whepsink);
 
+/* How media leaves for the viewers (the send-path property). */
+typedef enum
+{
+  GST_WHEP_SEND_PATH_SHARED,
+  GST_WHEP_SEND_PATH_PER_VIEWER,
+} GstWhepSendPath;
+
 G_END_DECLS

@@ -34,6 +34,12 @@ struct _WhepTestClient
   guint rtp_jumps;
   gboolean have_rtp_ts;
   guint32 last_rtp_ts;
+  gint first_video_packet_keyframe;     /* -1: none yet */
+  GHashTable *dropped_seqs;     /* of seq: dropped, not yet seen again */
+  GHashTable *nacked_seqs;      /* of seq: dropped, then asked for */
+  guint dropped;
+  guint16 last_dropped;
+  guint recovered;
 
   gchar *session_url;
   gchar *answer;
@@ -184,13 +190,38 @@ watch_rtp_time (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint32 ts;
 
+  gboolean keyframe = FALSE;
+  guint8 *payload;
+  guint len;
+
   if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ,
           &rtp))
     return GST_PAD_PROBE_OK;
   ts = gst_rtp_buffer_get_timestamp (&rtp);
+  payload = gst_rtp_buffer_get_payload (&rtp);
+  len = gst_rtp_buffer_get_payload_len (&rtp);
+  /* where a decoder can start: an SPS, alone or in a STAP-A after at most
+   * a delimiter and SEI */
+  if (len >= 1 && (payload[0] & 0x1f) == 7) {
+    keyframe = TRUE;
+  } else if (len >= 1 && (payload[0] & 0x1f) == 24) {
+    guint pos = 1;
+
+    while (pos + 3 <= len) {
+      guint type = payload[pos + 2] & 0x1f;
+
+      if (type == 7)
+        keyframe = TRUE;
+      if (type != 9 && type != 6)
+        break;
+      pos += 2 + ((payload[pos] << 8) | payload[pos + 1]);
+    }
+  }
   gst_rtp_buffer_unmap (&rtp);
 
   g_mutex_lock (&client->lock);
+  if (client->first_video_packet_keyframe < 0)
+    client->first_video_packet_keyframe = keyframe;
   client->rtp_packets++;
   if (client->have_rtp_ts && ts != client->last_rtp_ts) {
     gint32 step = (gint32) (ts - client->last_rtp_ts);
@@ -202,6 +233,155 @@ watch_rtp_time (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   client->last_rtp_ts = ts;
   g_mutex_unlock (&client->lock);
   return GST_PAD_PROBE_OK;
+}
+
+/* Simulated loss, before SRTP is undone (the RTP header is in the clear):
+ * returns TRUE to drop @buf. */
+static gboolean
+drop_packet (WhepTestClient * client, GstBuffer * buf)
+{
+  guint8 head[4];
+  guint16 seq;
+  gboolean drop = FALSE;
+  guint8 video_pt = 102;
+
+  if (client->config.h264_variants)
+    video_pt = atoi (client->config.h264_variants[0]);
+  if (gst_buffer_extract (buf, 0, head, 4) != 4 || (head[0] >> 6) != 2 ||
+      (head[1] & 0x7f) != video_pt)
+    return FALSE;
+  seq = GST_READ_UINT16_BE (head + 2);
+
+  g_mutex_lock (&client->lock);
+  if (g_hash_table_remove (client->dropped_seqs, GUINT_TO_POINTER (seq))) {
+    GST_DEBUG ("video packet %u came again", seq);
+    client->recovered++;
+  } else if (seq % client->config.drop_video_every == 0 &&
+      client->first_video_packet_keyframe >= 0 &&
+      client->dropped < WHEP_TEST_CLIENT_MAX_DROPS &&
+      (client->dropped == 0 || (gint16) (seq - client->last_dropped) > 0)) {
+    /* a new packet, not one sent again */
+    g_hash_table_add (client->dropped_seqs, GUINT_TO_POINTER (seq));
+    GST_DEBUG ("dropping video packet %u", seq);
+    client->last_dropped = seq;
+    client->dropped++;
+    drop = TRUE;
+  }
+  g_mutex_unlock (&client->lock);
+  return drop;
+}
+
+static gboolean
+drop_from_list (GstBuffer ** buf, guint idx, gpointer user_data)
+{
+  if (drop_packet (user_data, *buf))
+    gst_clear_buffer (buf);
+  return TRUE;
+}
+
+static GstPadProbeReturn
+lossy_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  WhepTestClient *client = user_data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list =
+        gst_buffer_list_make_writable (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+
+    gst_buffer_list_foreach (list, drop_from_list, client);
+    GST_PAD_PROBE_INFO_DATA (info) = list;
+    return GST_PAD_PROBE_OK;
+  }
+  return drop_packet (client, GST_PAD_PROBE_INFO_BUFFER (info)) ?
+      GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/* What the client's rtpsession puts into its RTCP NACKs: a packet asked
+ * for is one the server was told of. */
+static guint
+on_sending_nacks (GObject * rtpsession, guint sender_ssrc, guint media_ssrc,
+    GArray * nacks, GstBuffer * rtcp, WhepTestClient * client)
+{
+  guint i;
+
+  g_mutex_lock (&client->lock);
+  for (i = 0; i < nacks->len; i++) {
+    gpointer seq = GUINT_TO_POINTER (g_array_index (nacks, guint16, i));
+
+    if (g_hash_table_contains (client->dropped_seqs, seq))
+      g_hash_table_add (client->nacked_seqs, seq);
+  }
+  g_mutex_unlock (&client->lock);
+  /* none handled here: rtpsession writes them all as usual */
+  return 0;
+}
+
+/* The first SSRC of an RTP session is when the session is there to watch. */
+static void
+on_new_ssrc (GstElement * rtpbin, guint session_id, guint ssrc,
+    WhepTestClient * client)
+{
+  GObject *rtpsession = NULL;
+
+  g_signal_emit_by_name (rtpbin, "get-internal-session", session_id,
+      &rtpsession);
+  if (rtpsession && !g_object_get_data (rtpsession, "whep-watched")) {
+    g_object_set_data (rtpsession, "whep-watched", GINT_TO_POINTER (1));
+    g_signal_connect (rtpsession, "on-sending-nacks",
+        G_CALLBACK (on_sending_nacks), client);
+  }
+  g_clear_object (&rtpsession);
+}
+
+static void
+on_element_added (GstBin * bin, GstBin * sub_bin, GstElement * element,
+    WhepTestClient * client)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+  GstPad *src;
+
+  /* NACK what is missing, not also what is merely due (a browser does
+   * not either): fewer requests, and none for packets not sent yet */
+  if (f && g_strcmp0 (GST_OBJECT_NAME (f), "rtpjitterbuffer") == 0)
+    g_object_set (element, "rtx-next-seqnum", FALSE, NULL);
+  if (f == NULL || g_strcmp0 (GST_OBJECT_NAME (f), "nicesrc") != 0)
+    return;
+  src = gst_element_get_static_pad (element, "src");
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, lossy_probe, client, NULL);
+  gst_object_unref (src);
+}
+
+/* webrtcbin made its rtpbin already (nicesrc and the jitterbuffers come
+ * later, through deep-element-added) */
+static void
+watch_rtpbin (WhepTestClient * client)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (client->webrtc));
+  GValue item = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElementFactory *f = gst_element_get_factory (g_value_get_object
+        (&item));
+
+    if (f && g_strcmp0 (GST_OBJECT_NAME (f), "rtpbin") == 0)
+      g_signal_connect (g_value_get_object (&item), "on-new-ssrc",
+          G_CALLBACK (on_new_ssrc), client);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
+void
+whep_test_client_get_loss_stats (WhepTestClient * client, guint * dropped,
+    guint * nacked, guint * recovered)
+{
+  g_mutex_lock (&client->lock);
+  *dropped = client->dropped;
+  *nacked = g_hash_table_size (client->nacked_seqs);
+  *recovered = client->recovered;
+  g_mutex_unlock (&client->lock);
 }
 
 static void
@@ -301,13 +481,15 @@ video_caps (const WhepTestClientConfig * config)
 }
 
 static void
-add_transceiver (WhepTestClient * client, GstCaps * caps)
+add_transceiver (WhepTestClient * client, GstCaps * caps, gboolean nack)
 {
   GstWebRTCRTPTransceiver *trans = NULL;
 
   g_signal_emit_by_name (client->webrtc, "add-transceiver",
       GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
   gst_caps_unref (caps);
+  if (trans && nack)
+    g_object_set (trans, "do-nack", TRUE, NULL);
   gst_clear_object (&trans);
 }
 
@@ -335,6 +517,7 @@ whep_test_client_new (const gchar * endpoint_url,
   client->endpoint_url = g_strdup (endpoint_url);
   client->config = *config;
   g_mutex_init (&client->lock);
+  client->first_video_packet_keyframe = -1;
   g_cond_init (&client->cond);
   client->http = soup_session_new_with_options ("timeout", 30, NULL);
 
@@ -349,14 +532,22 @@ whep_test_client_new (const gchar * endpoint_url,
   g_signal_connect (client->webrtc, "notify::ice-gathering-state",
       G_CALLBACK (on_gathering_state), client);
 
+  if (config->drop_video_every) {
+    client->dropped_seqs = g_hash_table_new (NULL, NULL);
+    client->nacked_seqs = g_hash_table_new (NULL, NULL);
+    watch_rtpbin (client);
+    g_signal_connect (client->pipeline, "deep-element-added",
+        G_CALLBACK (on_element_added), client);
+  }
   if (config->video)
-    add_transceiver (client, video_caps (config));
+    add_transceiver (client, video_caps (config),
+        config->drop_video_every > 0);
   if (config->audio)
     add_transceiver (client,
         gst_caps_from_string ("application/x-rtp, media=audio, "
             "encoding-name=OPUS, clock-rate=48000, payload=111, "
             "encoding-params=(string)2, minptime=(string)10, "
-            "useinbandfec=(string)1"));
+            "useinbandfec=(string)1"), FALSE);
   return client;
 }
 
@@ -429,6 +620,53 @@ whep_test_client_connect (WhepTestClient * client, GError ** error)
   gst_promise_unref (promise);
   gst_webrtc_session_description_free (answer_desc);
   return status;
+}
+
+gint
+whep_test_client_first_video_packet_was_keyframe (WhepTestClient * client)
+{
+  gint ret;
+
+  g_mutex_lock (&client->lock);
+  ret = client->first_video_packet_keyframe;
+  g_mutex_unlock (&client->lock);
+  return ret;
+}
+
+static gboolean
+count_remote_outbound (GQuark field_id, const GValue * value,
+    gpointer user_data)
+{
+  guint *count = user_data;
+  GstWebRTCStatsType type;
+  const GstStructure *s;
+  gdouble ntp = 0;
+
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return TRUE;
+  s = gst_value_get_structure (value);
+  /* webrtcbin lists any sender it heard of; one that sent a Sender Report
+   * has its NTP time */
+  if (gst_structure_get_enum (s, "type", GST_TYPE_WEBRTC_STATS_TYPE,
+          (gint *) & type) && type == GST_WEBRTC_STATS_REMOTE_OUTBOUND_RTP &&
+      gst_structure_get_double (s, "remote-timestamp", &ntp) && ntp > 0)
+    (*count)++;
+  return TRUE;
+}
+
+guint
+whep_test_client_count_sender_reports (WhepTestClient * client)
+{
+  GstPromise *promise = gst_promise_new ();
+  const GstStructure *stats;
+  guint count = 0;
+
+  g_signal_emit_by_name (client->webrtc, "get-stats", NULL, promise);
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED &&
+      (stats = gst_promise_get_reply (promise)))
+    gst_structure_foreach (stats, count_remote_outbound, &count);
+  gst_promise_unref (promise);
+  return count;
 }
 
 gboolean
@@ -652,6 +890,8 @@ whep_test_client_free (WhepTestClient * client)
   g_free (client->session_url);
   g_free (client->answer);
   g_free (client->etag);
+  g_clear_pointer (&client->dropped_seqs, g_hash_table_unref);
+  g_clear_pointer (&client->nacked_seqs, g_hash_table_unref);
   g_mutex_clear (&client->lock);
   g_cond_clear (&client->cond);
   g_free (client);

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  * depayloaded and (unless told otherwise) decoded. */
 typedef struct _WhepTestClient WhepTestClient;
 
+#define WHEP_TEST_CLIENT_MAX_DROPS 10
+
 typedef struct
 {
   gboolean video;               /* offer a video m-line */
@@ -22,6 +24,10 @@ typedef struct
   /* the H.264 payload types to offer, as "pt:profile-level-id:mode" items;
    * NULL offers "102:42e01f:1" like a browser's first choice */
   const gchar *const *h264_variants;
+  /* Simulated loss: drop the first arrival of every Nth video RTP packet
+   * (by sequence number) before decryption, WHEP_TEST_CLIENT_MAX_DROPS
+   * times, and ask for each again with a NACK.  0: no loss, no NACKs. */
+  guint drop_video_every;
 } WhepTestClientConfig;
 
 WhepTestClient *whep_test_client_new (const gchar * endpoint_url,
@@ -51,6 +57,22 @@ gint64 whep_test_client_get_first_video_time (WhepTestClient * client);
  * by more than one second (modulo 2^32: a wrap is not a jump). */
 void whep_test_client_get_rtp_time_stats (WhepTestClient * client,
     guint * packets, guint * jumps);
+
+/* Whether the first video RTP packet received began with an SPS (alone or
+ * first in a STAP-A), i.e. where a decoder can start: 1 or 0, -1 before
+ * the first packet. */
+gint whep_test_client_first_video_packet_was_keyframe (WhepTestClient *
+    client);
+
+/* With drop_video_every: how many video packets were dropped, how many of
+ * those the client asked for in an RTCP NACK (its jitterbuffer decides; it
+ * lets some go), and how many arrived again. */
+void whep_test_client_get_loss_stats (WhepTestClient * client,
+    guint * dropped, guint * nacked, guint * recovered);
+
+/* How many of the server's senders (SSRCs) have sent the client a Sender
+ * Report (webrtcbin's remote-outbound-rtp stats with an NTP time). */
+guint whep_test_client_count_sender_reports (WhepTestClient * client);
 
 /* Drops the connection without DELETE, as a closed tab would. */
 void whep_test_client_vanish (WhepTestClient * client);

@@ -5,6 +5,7 @@
  */
 #include "whep-test-server.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 const gchar whep_test_offer_without_peer[] =
@@ -182,4 +183,44 @@ gchar *
 whep_test_describe_fds (void)
 {
   return describe_entries ("/proc/self/fd", fd_label);
+}
+
+GstElement *
+whep_test_udp_sender_start (guint port, const gchar * streams)
+{
+  gchar *desc = g_strdup_printf ("%s mpegtsmux name=mux alignment=7 ! "
+      "udpsink host=127.0.0.1 port=%u sync=false", streams, port);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+
+  g_free (desc);
+  g_assert_nonnull (pipeline);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+  return pipeline;
+}
+
+void
+whep_test_sender_stop (GstElement * pipeline)
+{
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+guint
+whep_test_server_udp_port (WhepTestServer * server, const gchar * name)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (server->pipeline), name);
+  GSocket *socket = NULL;
+  GSocketAddress *addr;
+  guint port;
+
+  g_assert_nonnull (src);
+  g_object_get (src, "used-socket", &socket, NULL);
+  g_assert_nonnull (socket);
+  addr = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
+  g_object_unref (addr);
+  g_object_unref (socket);
+  gst_object_unref (src);
+  return port;
 }

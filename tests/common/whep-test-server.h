@@ -33,6 +33,17 @@ guint whep_test_server_count_sessions (WhepTestServer * server);
 gboolean whep_test_server_wait_sessions (WhepTestServer * server, guint n,
     guint timeout_ms);
 
+/* A sender in a pipeline of its own: @streams (ending in "mux." links) into
+ * "mpegtsmux name=mux" and over UDP to 127.0.0.1:@port, as an external
+ * encoder would send: no keyframe request from whepsink reaches it.
+ * Stop with whep_test_sender_stop(). */
+GstElement *whep_test_udp_sender_start (guint port, const gchar * streams);
+void whep_test_sender_stop (GstElement * pipeline);
+
+/* The UDP port that the udpsrc named @name in the server's pipeline bound
+ * to (it was given port 0). */
+guint whep_test_server_udp_port (WhepTestServer * server, const gchar * name);
+
 /* This process's threads and open file descriptors. */
 guint whep_test_count_threads (void);
 guint whep_test_count_fds (void);

@@ -42,45 +42,9 @@ connect_viewer (WhepTestServer * s, gboolean video, gboolean audio)
 /* ---------------------------------------------------------------------- */
 /* A sender in another pipeline, over UDP */
 
-static GstElement *
-udp_sender_start (guint port, const gchar * streams)
-{
-  gchar *desc = g_strdup_printf ("%s mpegtsmux name=mux alignment=7 ! "
-      "udpsink host=127.0.0.1 port=%u sync=false", streams, port);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-
-  g_free (desc);
-  fail_unless (pipeline != NULL);
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  return pipeline;
-}
-
-static void
-sender_stop (GstElement * pipeline)
-{
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (pipeline);
-}
-
-/* The UDP port a udpsrc named "in" bound to (it was given port 0). */
-static guint
-udpsrc_port (WhepTestServer * s)
-{
-  GstElement *src = gst_bin_get_by_name (GST_BIN (s->pipeline), "in");
-  GSocket *socket = NULL;
-  GSocketAddress *addr;
-  guint port;
-
-  g_object_get (src, "used-socket", &socket, NULL);
-  fail_unless (socket != NULL);
-  addr = g_socket_get_local_address (socket, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
-  g_object_unref (addr);
-  g_object_unref (socket);
-  gst_object_unref (src);
-  return port;
-}
+#define udp_sender_start whep_test_udp_sender_start
+#define sender_stop whep_test_sender_stop
+#define udpsrc_port(s) whep_test_server_udp_port (s, "in")
 
 #define UDP_SERVER \
   "udpsrc name=in port=0 address=127.0.0.1 " \
