@@ -476,7 +476,11 @@ func report(dir string) int {
 		if s == nil {
 			continue
 		}
-		fmt.Printf("Ramp, %s (each cell: median (min–max) over the windows at that step):\n\n", name)
+		note := ""
+		if name == "pion" {
+			note = "; server: pion-server alone, its feeder (~0.02 core, whatever the viewers) not included"
+		}
+		fmt.Printf("Ramp, %s (each cell: median (min–max) over the windows at that step%s):\n\n", name, note)
 		fmt.Println("| viewers | server cores | ms CPU per viewer-s | RSS MB | threads | fds | client cores | video kbit/s per viewer | seq lost | missing frames | viewers behind | max behind (ms) |")
 		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 		for _, l := range s.levels {
@@ -657,9 +661,14 @@ func compareTable(recs []anyRec) {
 		}
 		return
 	}
-	row("viewers receiving (failed joins)", func(name string, s *serverRun) cell {
-		l := top(s)
-		return cell{fmt.Sprintf("%d (%d)", int(median(l.vals("viewers"))), int(maxOf(l, func(w anyRec) float64 { return w.f("failed") }))), math.NaN()}
+	row("viewers receiving (failed joins), each round", func(name string, s *serverRun) cell {
+		var parts []string
+		for _, w := range top(s).windows {
+			if w.f("rep") == 0 {
+				parts = append(parts, fmt.Sprintf("%d (%d)", int(w.f("viewers")), int(w.f("failed"))))
+			}
+		}
+		return cell{strings.Join(parts, ", "), math.NaN()}
 	})
 	row("server cores, 0 viewers → N viewers (process under test; pion: pion-server + its feeder)", func(name string, s *serverRun) cell {
 		if s.zero == nil {
@@ -674,12 +683,32 @@ func compareTable(recs []anyRec) {
 		}
 		return med(xs, "%.3f")
 	})
+	// a core that was full, or viewers that lost data, make the per-viewer
+	// CPU that of what was delivered: an upper bound on viewers per core
+	degraded := func(s *serverRun) string {
+		l := top(s)
+		var why []string
+		if median(total(l)) >= 0.9 {
+			why = append(why, fmt.Sprintf("its core was full (%.2f)", median(total(l))))
+		}
+		if sum(l, "seq_lost")+sum(l, "missing_frames") > 0 {
+			why = append(why, "viewers lost data")
+		}
+		if maxOf(l, func(w anyRec) float64 { return w.f("failed") }) > 0 {
+			why = append(why, "joins failed")
+		}
+		return strings.Join(why, ", ")
+	}
 	row("**viewers per core** (1 / marginal CPU per viewer: cores at N − cores at 0, over N)", func(name string, s *serverRun) cell {
 		var xs []float64
 		for _, x := range perViewerCPU(s) {
 			xs = append(xs, 1/x)
 		}
-		return med(xs, "%.0f")
+		c := med(xs, "%.0f")
+		if why := degraded(s); why != "" && len(xs) > 0 {
+			c.text = "≤ " + c.text + " (" + why + ": an upper bound)"
+		}
+		return c
 	})
 	row("marginal CPU per viewer (ms of CPU per viewer-second)", func(name string, s *serverRun) cell {
 		return med(scaled(perViewerCPU(s), 1000), "%.2f")
@@ -698,17 +727,25 @@ func compareTable(recs []anyRec) {
 		})
 	}
 	row("RTP packets lost (sequence numbers), all viewers, all windows", func(name string, s *serverRun) cell {
-		x := sum(top(s), "seq_lost")
-		return cell{fmt.Sprintf("%.0f", x), x}
+		l := top(s)
+		x := sum(l, "seq_lost")
+		var pk float64
+		for _, w := range l.windows {
+			pk += (w.f("video_pps") + w.f("audio_pps")) * w.f("viewers") * w.f("wall_s")
+		}
+		if x > 0 && pk > 0 {
+			return cell{fmt.Sprintf("%.0f (%.1f %%)", x, 100*x/(x+pk)), math.NaN()}
+		}
+		return cell{fmt.Sprintf("%.0f", x), math.NaN()}
 	})
 	row("frames missing (RTP timestamp gaps), all viewers, all windows", func(name string, s *serverRun) cell {
 		x := sum(top(s), "missing_frames")
-		return cell{fmt.Sprintf("%.0f", x), x}
+		return cell{fmt.Sprintf("%.0f", x), math.NaN()}
 	})
 	row("viewers behind (> 200 ms behind their best) or stalled, worst window; max behind (ms)", func(name string, s *serverRun) cell {
 		l := top(s)
 		b := maxOf(l, func(w anyRec) float64 { return float64(w.n("behind") + w.n("stalled")) })
-		return cell{fmt.Sprintf("%.0f; %.0f ms", b, maxOf(l, func(w anyRec) float64 { return w.f("max_behind_ms") })), b}
+		return cell{fmt.Sprintf("%.0f; %.0f ms", b, maxOf(l, func(w anyRec) float64 { return w.f("max_behind_ms") })), math.NaN()}
 	})
 	row("added latency, TS sent → a frame's first RTP packet at the viewer, video, p50 / p95 / p99 (ms)", func(name string, s *serverRun) cell {
 		return cell{lat(top(s), "lat_video"), math.NaN()}
