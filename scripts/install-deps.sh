@@ -45,10 +45,10 @@ runtime_pkgs=(
 
 # To test: a real browser and the node runtime that drives it, iproute2 to
 # give the browser test a network namespace of its own (tests/browser/run.sh),
-# ca-certificates for npm, and the AddressSanitizer/UBSan runtimes for
+# nftables to lose packets there on purpose (the NACK test), ca-certificates for npm, and the AddressSanitizer/UBSan runtimes for
 # `scripts/test.sh --sanitize`, and openssl to make the HTTPS test's
 # certificate.
-test_pkgs=(chromium iproute2 ca-certificates libasan8 libubsan1 openssl)
+test_pkgs=(chromium iproute2 nftables ca-certificates libasan8 libubsan1 openssl)
 
 wanted=("${build_pkgs[@]}" "${runtime_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then
