@@ -336,3 +336,66 @@ whep_rtp_extend_seq (guint16 seq, guint64 reference)
 
   return roc << 16 | seq;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Receiver reports                                                         */
+
+#define RTCP_SR 200
+#define RTCP_RR 201
+#define REPORT_BLOCK_LEN 24
+
+guint
+whep_rtcp_parse_report_blocks (const guint8 * rtcp, gsize len,
+    WhepRtcpReportBlock * blocks, guint max_blocks)
+{
+  gsize pos = 0;
+  guint n = 0;
+
+  g_return_val_if_fail (rtcp != NULL || len == 0, 0);
+
+  while (pos + 4 <= len && n < max_blocks) {
+    guint version = rtcp[pos] >> 6;
+    guint count = rtcp[pos] & 0x1f;
+    guint type = rtcp[pos + 1];
+    gsize packet_len = 4 * ((gsize) read_u16 (rtcp + pos + 2) + 1);
+    gsize block_pos, i;
+
+    if (version != 2 || packet_len > len - pos)
+      break;
+    if (type == RTCP_SR || type == RTCP_RR) {
+      /* header and sender SSRC, and for an SR its 20 bytes of sender info */
+      block_pos = pos + 8 + (type == RTCP_SR ? 20 : 0);
+      if (block_pos + count * REPORT_BLOCK_LEN > pos + packet_len)
+        break;
+      for (i = 0; i < count && n < max_blocks; i++) {
+        const guint8 *b = rtcp + block_pos + i * REPORT_BLOCK_LEN;
+        guint32 lost = (guint32) b[5] << 16 | b[6] << 8 | b[7];
+
+        blocks[n].ssrc = read_u32 (b);
+        blocks[n].fraction_lost = b[4];
+        /* sign-extend the 24-bit count */
+        blocks[n].packets_lost = (lost & 0x800000) ?
+            (gint32) (lost | 0xff000000u) : (gint32) lost;
+        blocks[n].highest_seq = read_u32 (b + 8);
+        blocks[n].jitter = read_u32 (b + 12);
+        blocks[n].lsr = read_u32 (b + 16);
+        blocks[n].dlsr = read_u32 (b + 20);
+        n++;
+      }
+    }
+    pos += packet_len;
+  }
+  return n;
+}
+
+gint64
+whep_rtcp_round_trip_us (guint64 now_ntp, guint32 lsr, guint32 dlsr)
+{
+  /* all in the middle 32 bits of NTP time: 16.16 fixed point seconds */
+  guint32 now = (guint32) (now_ntp >> 16);
+  gint32 rtt = (gint32) (now - lsr - dlsr);
+
+  if (lsr == 0 || rtt < 0)
+    return -1;
+  return ((gint64) rtt * G_USEC_PER_SEC) >> 16;
+}

@@ -65,6 +65,33 @@ gsize whep_rtcp_build_sender_report (guint8 * out, gsize size, guint32 ssrc,
 gint whep_rtcp_parse_nack (const guint8 * fci, gsize len, guint16 * seqs,
     guint max_seqs);
 
+/* One report block of an RTCP SR or RR (RFC 3550 6.4.1): what a receiver
+ * says of one of our SSRCs. */
+typedef struct
+{
+  guint32 ssrc;                 /* the source it reports on */
+  guint8 fraction_lost;         /* since its last report, in 1/256 */
+  gint32 packets_lost;          /* cumulative, 24-bit signed */
+  guint32 highest_seq;          /* extended highest sequence number */
+  guint32 jitter;               /* in RTP timestamp units */
+  guint32 lsr;                  /* middle 32 bits of our last SR's NTP time */
+  guint32 dlsr;                 /* delay since then, in 1/65536 s */
+} WhepRtcpReportBlock;
+
+/* Reads the report blocks of every SR and RR in the compound RTCP packet
+ * @rtcp of @len bytes (clear, as after SRTCP) into @blocks, at most
+ * @max_blocks.  Other packets of the compound are skipped by their length.
+ * Returns how many were written; stops at the first packet whose header
+ * or length does not fit, keeping what came before. */
+guint whep_rtcp_parse_report_blocks (const guint8 * rtcp, gsize len,
+    WhepRtcpReportBlock * blocks, guint max_blocks);
+
+/* The round trip a report block tells (RFC 3550 6.4.1: arrival time minus
+ * LSR minus DLSR), with @now_ntp the 64-bit NTP time the report arrived.
+ * Returns microseconds, or -1 if the block has no SR to refer to (LSR 0) or
+ * the result would be negative. */
+gint64 whep_rtcp_round_trip_us (guint64 now_ntp, guint32 lsr, guint32 dlsr);
+
 /* The 64-bit index (rollover count << 16 | seq) of the packet with 16-bit
  * sequence number @seq that lies nearest to @reference (RFC 3711 3.3.1's
  * estimate): used to find which packet a NACK names.  Never below 0: a

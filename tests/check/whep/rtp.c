@@ -852,6 +852,125 @@ GST_START_TEST (test_extend_seq_round_trip)
 
 GST_END_TEST;
 
+
+/* ---------------------------------------------------------------------- */
+/* Receiver reports */
+
+/* An RR from SSRC 0x11111111 with two blocks, then an SDES, as a compound */
+static const guint8 rr_compound[] = {
+  0x82, 201, 0x00, 0x0d,        /* RR, 2 blocks, length 13 words - 1 */
+  0x11, 0x11, 0x11, 0x11,
+  /* block 1 */
+  0xaa, 0xaa, 0xaa, 0xaa, 0x40, 0x00, 0x00, 0x05,
+  0x00, 0x01, 0x02, 0x03, 0x00, 0x00, 0x00, 0x10,
+  0x12, 0x34, 0x56, 0x78, 0x00, 0x01, 0x00, 0x00,
+  /* block 2: 24-bit lost count -1 */
+  0xbb, 0xbb, 0xbb, 0xbb, 0x00, 0xff, 0xff, 0xff,
+  0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  /* SDES, one chunk, CNAME "a" */
+  0x81, 202, 0x00, 0x02,
+  0x11, 0x11, 0x11, 0x11, 0x01, 0x01, 'a', 0x00,
+};
+
+GST_START_TEST (test_report_blocks_rr)
+{
+  WhepRtcpReportBlock blocks[4];
+
+  fail_unless_equals_int (whep_rtcp_parse_report_blocks (rr_compound,
+          sizeof (rr_compound), blocks, G_N_ELEMENTS (blocks)), 2);
+  fail_unless_equals_uint64 (blocks[0].ssrc, 0xaaaaaaaa);
+  fail_unless_equals_int (blocks[0].fraction_lost, 0x40);
+  fail_unless_equals_int (blocks[0].packets_lost, 5);
+  fail_unless_equals_uint64 (blocks[0].highest_seq, 0x00010203);
+  fail_unless_equals_uint64 (blocks[0].jitter, 16);
+  fail_unless_equals_uint64 (blocks[0].lsr, 0x12345678);
+  fail_unless_equals_uint64 (blocks[0].dlsr, 0x00010000);
+  fail_unless_equals_uint64 (blocks[1].ssrc, 0xbbbbbbbb);
+  fail_unless_equals_int (blocks[1].packets_lost, -1);
+  fail_unless_equals_uint64 (blocks[1].lsr, 0);
+
+  /* at most max_blocks */
+  fail_unless_equals_int (whep_rtcp_parse_report_blocks (rr_compound,
+          sizeof (rr_compound), blocks, 1), 1);
+  fail_unless_equals_uint64 (blocks[0].ssrc, 0xaaaaaaaa);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_report_blocks_sr)
+{
+  guint8 packet[256];
+  WhepRtcpReportBlock block;
+  gsize len = whep_rtcp_build_sender_report (packet, sizeof (packet), 1,
+      0, 0, 0, 0, "x");
+
+  /* our own SR has no blocks: nothing, and the SDES after it is skipped */
+  fail_unless (len > 0);
+  fail_unless_equals_int (whep_rtcp_parse_report_blocks (packet, len, &block,
+          1), 0);
+
+  /* an SR with one block: the block comes after the sender info */
+  memset (packet, 0, 52);
+  packet[0] = 0x81;
+  packet[1] = 200;
+  packet[3] = 12;               /* (4 + 4 + 20 + 24) / 4 - 1 */
+  packet[28] = 0xcc;
+  packet[31] = 0xcc;
+  packet[32] = 0x10;
+  fail_unless_equals_int (whep_rtcp_parse_report_blocks (packet, 52, &block,
+          1), 1);
+  fail_unless_equals_uint64 (block.ssrc, 0xcc0000cc);
+  fail_unless_equals_int (block.fraction_lost, 0x10);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_report_blocks_malformed)
+{
+  WhepRtcpReportBlock blocks[4];
+  guint8 bad[sizeof (rr_compound)];
+
+  /* cut inside the RR: its length runs past the end */
+  fail_unless_equals_int (whep_rtcp_parse_report_blocks (rr_compound, 40,
+          blocks, 4), 0);
+  fail_unless_equals_int (whep_rtcp_parse_report_blocks (rr_compound, 3,
+          blocks, 4), 0);
+  fail_unless_equals_int (whep_rtcp_parse_report_blocks (NULL, 0, blocks,
+          4), 0);
+  /* a block count larger than the packet */
+  memcpy (bad, rr_compound, sizeof (bad));
+  bad[0] = 0x85;
+  fail_unless_equals_int (whep_rtcp_parse_report_blocks (bad, sizeof (bad),
+          blocks, 4), 0);
+  /* version 1 */
+  memcpy (bad, rr_compound, sizeof (bad));
+  bad[0] = 0x42;
+  fail_unless_equals_int (whep_rtcp_parse_report_blocks (bad, sizeof (bad),
+          blocks, 4), 0);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_round_trip)
+{
+  /* our SR left at NTP 1000.5 s, the report waited 0.25 s and arrived at
+   * 1000.875 s: 125 ms on the wire */
+  guint64 sent = (1000ull << 32) | 0x80000000u;
+  guint64 now = (1000ull << 32) | 0xe0000000u;
+  guint32 lsr = (guint32) (sent >> 16);
+
+  fail_unless_equals_int64 (whep_rtcp_round_trip_us (now, lsr, 0x4000),
+      125000);
+  /* no SR to refer to */
+  fail_unless_equals_int64 (whep_rtcp_round_trip_us (now, 0, 0), -1);
+  /* a delay longer than the time since: nonsense */
+  fail_unless_equals_int64 (whep_rtcp_round_trip_us (now, lsr, 0x10000),
+      -1);
+}
+
+GST_END_TEST;
+
 static Suite *
 whep_rtp_suite (void)
 {
@@ -862,6 +981,7 @@ whep_rtp_suite (void)
   TCase *tc_sr = tcase_create ("sender-report");
   TCase *tc_nack = tcase_create ("nack");
   TCase *tc_seq = tcase_create ("extend-seq");
+  TCase *tc_rr = tcase_create ("receiver-report");
 
   suite_add_tcase (s, tc_header);
   tcase_add_test (tc_header, test_header_len_plain);
@@ -912,6 +1032,11 @@ whep_rtp_suite (void)
   tcase_add_test (tc_seq, test_extend_seq_near_zero);
   tcase_add_test (tc_seq, test_extend_seq_round_trip);
 
+  suite_add_tcase (s, tc_rr);
+  tcase_add_test (tc_rr, test_report_blocks_rr);
+  tcase_add_test (tc_rr, test_report_blocks_sr);
+  tcase_add_test (tc_rr, test_report_blocks_malformed);
+  tcase_add_test (tc_rr, test_round_trip);
   return s;
 }
 
