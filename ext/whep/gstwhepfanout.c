@@ -554,6 +554,7 @@ gst_whep_fanout_add_viewer (GstWhepFanout * fanout,
     vt->ssrc = target->tracks[i].ssrc;
     vt->next_out_index = random_out_index ();
     vt->last_report = GST_CLOCK_TIME_NONE;
+    vt->stats.round_trip_us = -1;
     if (!vt->enabled)
       continue;
     /* One context per track: each is used by its own streaming thread. */
@@ -642,6 +643,25 @@ gst_whep_fanout_viewer_keyframe_request (GstWhepFanoutViewer * viewer,
   vt->stats.keyframe_requests++;
   g_mutex_unlock (&viewer->lock);
   return vt - viewer->tracks;
+}
+
+void
+gst_whep_fanout_viewer_receiver_report (GstWhepFanoutViewer * viewer,
+    guint32 ssrc, gint64 packets_lost, guint8 fraction_lost, guint32 jitter,
+    gint64 round_trip_us)
+{
+  ViewerTrack *vt = viewer_track_for_ssrc (viewer, ssrc);
+
+  if (vt == NULL)
+    return;
+  g_mutex_lock (&viewer->lock);
+  vt->stats.have_report = TRUE;
+  vt->stats.packets_lost = packets_lost;
+  vt->stats.fraction_lost = fraction_lost / 256.0;
+  vt->stats.jitter = jitter;
+  if (round_trip_us >= 0)
+    vt->stats.round_trip_us = round_trip_us;
+  g_mutex_unlock (&viewer->lock);
 }
 
 void

@@ -75,6 +75,12 @@ typedef struct
   guint64 retransmitted;        /* of those, found and sent */
   guint64 sender_reports;
   guint64 keyframe_requests;    /* PLI and FIR from the viewer */
+  /* from the viewer's newest receiver report, if any */
+  gboolean have_report;
+  gint64 packets_lost;          /* cumulative, as the viewer counts them */
+  gdouble fraction_lost;        /* since its previous report, 0..1 */
+  guint32 jitter;               /* in RTP timestamp units */
+  gint64 round_trip_us;         /* -1: unknown */
 } GstWhepFanoutStats;
 
 GstWhepFanout *gst_whep_fanout_new (void);
@@ -111,6 +117,12 @@ void gst_whep_fanout_viewer_nack (GstWhepFanoutViewer * viewer,
  * the track with @media_ssrc, or -1 if it is none of the viewer's. */
 gint gst_whep_fanout_viewer_keyframe_request (GstWhepFanoutViewer * viewer,
     guint32 media_ssrc);
+
+/* What the viewer reports of its track with SSRC @ssrc (an RTCP report
+ * block); @round_trip_us -1 if unknown.  From any thread. */
+void gst_whep_fanout_viewer_receiver_report (GstWhepFanoutViewer * viewer,
+    guint32 ssrc, gint64 packets_lost, guint8 fraction_lost, guint32 jitter,
+    gint64 round_trip_us);
 
 void gst_whep_fanout_viewer_get_stats (GstWhepFanoutViewer * viewer,
     WhepMediaKind kind, GstWhepFanoutStats * stats);

@@ -373,6 +373,32 @@ on_feedback_rtcp (GObject * rtpsession, guint type, guint fbtype,
     session->callbacks.keyframe_requested (session, session->user_data);
 }
 
+/* The viewer's receiver reports: loss, jitter and round trip for stats.
+ * From rtpbin's receiving thread, with the compound packet clear. */
+static void
+on_receiving_rtcp (GObject * rtpsession, GstBuffer * buffer,
+    GstWhepSession * session)
+{
+  WhepRtcpReportBlock blocks[8];
+  GstMapInfo map;
+  guint n, i;
+  guint64 now = whep_ntp_from_unix_us (g_get_real_time ());
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return;
+  n = whep_rtcp_parse_report_blocks (map.data, map.size, blocks,
+      G_N_ELEMENTS (blocks));
+  gst_buffer_unmap (buffer, &map);
+
+  g_mutex_lock (&session->lock);
+  for (i = 0; session->fanout_viewer && i < n; i++)
+    gst_whep_fanout_viewer_receiver_report (session->fanout_viewer,
+        blocks[i].ssrc, blocks[i].packets_lost, blocks[i].fraction_lost,
+        blocks[i].jitter, whep_rtcp_round_trip_us (now, blocks[i].lsr,
+            blocks[i].dlsr));
+  g_mutex_unlock (&session->lock);
+}
+
 static void
 session_watch_feedback (GstWhepSession * session)
 {
@@ -386,6 +412,8 @@ session_watch_feedback (GstWhepSession * session)
   if (rtpsession) {
     g_signal_connect (rtpsession, "on-feedback-rtcp",
         G_CALLBACK (on_feedback_rtcp), session);
+    g_signal_connect (rtpsession, "on-receiving-rtcp",
+        G_CALLBACK (on_receiving_rtcp), session);
     g_object_unref (rtpsession);
   } else {
     GST_WARNING_OBJECT (session, "no RTP session: NACK and PLI are ignored");
