@@ -31,6 +31,9 @@
 #                                   baseline only)
 #   --perf-viewers N                load for the perf profile (default 20)
 #
+# WHEP_LOAD_EXTRA in the environment adds options to every whep-load run
+# (e.g. "-cpuprofile /tmp/client.pprof").
+#
 # Added latency is measured at the client in every window (ts-replay tells
 # whep-load when each frame left: whep-load/latency.go), so it needs nothing
 # inside the server.
@@ -154,7 +157,7 @@ ip link set whep1 up
 ip addr add 198.18.0.1/24 dev whep0
 # generous socket buffers: loss should come from who falls behind, not from
 # defaults (these are this namespace's own settings)
-sysctl -qw net.core.rmem_max=33554432 net.core.wmem_max=33554432 2>/dev/null || true
+sysctl -qw net.core.rmem_max=67108864 net.core.wmem_max=33554432 2>/dev/null || true
 
 export GST_PLUGIN_PATH=$build/ext/whep
 export GST_REGISTRY_1_0=$build/bench-registry.bin
@@ -163,7 +166,8 @@ clips=$build/bench-clips
 udp_port=5004 http_port=8889 pion_video=5006 pion_audio=5008 tap_port=5010
 url=http://198.18.0.1:$http_port/whep
 load=(taskset -c 1 "$bin/whep-load")
-load_opts=(-url "$url" -bind 198.18.0.1 -ts-tap $tap_port)
+# WHEP_LOAD_EXTRA: more whep-load options, e.g. "-cpuprofile FILE"
+load_opts=(-url "$url" -bind 198.18.0.1 -ts-tap $tap_port ${WHEP_LOAD_EXTRA:-})
 
 children=()
 cleanup() {

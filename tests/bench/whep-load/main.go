@@ -491,7 +491,15 @@ func listenTap(ip net.IP) (*tapConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = conn.SetReadBuffer(16 << 20)
+	// room for a stall of this client of about a second at 150 viewers
+	// (loopback packets take ~2.3 KB of buffer each): loss should be the
+	// server's, not this client's (its sockets' drops are reported apart)
+	_ = conn.SetReadBuffer(64 << 20)
+	if rc, err := conn.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { // as root, past rmem_max
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, 64<<20)
+		})
+	}
 	return newTapConn(conn), nil
 }
 
@@ -1237,6 +1245,7 @@ func main() {
 	readyWait := fs.Duration("ready-wait", 15*time.Second, "how long a new viewer may take to its first key frame")
 	noStop := fs.Bool("no-stop", false, "do not stop the ramp when viewers fall behind")
 	behindMs := fs.Float64("behind-ms", 200, "a viewer this far behind real time is behind")
+	fs.DurationVar(&tapPause, "read-pause", tapPause, "after a short batch from a socket, wait this long before reading it again (fewer wake-ups; 0: none)")
 	muxes := fs.Int("muxes", 2, "shared client UDP sockets (0: one socket per viewer, for a server with one port for all)")
 	bind := fs.String("bind", "127.0.0.1", "local address of the viewers")
 	joins := fs.Int("joins", 30, "join mode: viewers that join")

@@ -691,7 +691,9 @@ func compareTable(recs []anyRec) {
 		if median(total(l)) >= 0.9 {
 			why = append(why, fmt.Sprintf("its core was full (%.2f)", median(total(l))))
 		}
-		if sum(l, "seq_lost")+sum(l, "missing_frames") > 0 {
+		// packets the load client's own sockets dropped are its loss, not
+		// the server's
+		if lost := sum(l, "seq_lost"); lost > sum(l, "client_sock_drops") {
 			why = append(why, "viewers lost data")
 		}
 		if maxOf(l, func(w anyRec) float64 { return w.f("failed") }) > 0 {
@@ -734,7 +736,11 @@ func compareTable(recs []anyRec) {
 			pk += (w.f("video_pps") + w.f("audio_pps")) * w.f("viewers") * w.f("wall_s")
 		}
 		if x > 0 && pk > 0 {
-			return cell{fmt.Sprintf("%.0f (%.1f %%)", x, 100*x/(x+pk)), math.NaN()}
+			t := fmt.Sprintf("%.0f (%.1f %%)", x, 100*x/(x+pk))
+			if d := sum(l, "client_sock_drops"); d > 0 {
+				t += fmt.Sprintf(", %.0f of them dropped by the load client's own sockets (the client stalled, not the server)", d)
+			}
+			return cell{t, math.NaN()}
 		}
 		return cell{fmt.Sprintf("%.0f", x), math.NaN()}
 	})

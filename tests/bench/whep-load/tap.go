@@ -76,6 +76,9 @@ func tapSet(ssrc uint32, t *tapTrack) bool {
 
 const tapBatch = 64
 
+// tapPause: whep-load -read-pause
+var tapPause = 2 * time.Millisecond
+
 type tapConn struct {
 	*net.UDPConn
 	pc      *ipv4.PacketConn
@@ -129,6 +132,13 @@ func isRTP(b []byte) bool {
 func (c *tapConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	for {
 		if c.next >= c.n {
+			// A short batch means the socket is drained: wait a little
+			// before the next read rather than be woken for every packet.
+			// Arrival times come from the kernel, so this delays nothing
+			// that is measured (ICE and DTLS wait at most this long).
+			if c.n > 0 && c.n < tapBatch/2 && tapPause > 0 {
+				time.Sleep(tapPause)
+			}
 			n, err := c.pc.ReadBatch(c.msgs, 0)
 			if err != nil {
 				return 0, nil, err
