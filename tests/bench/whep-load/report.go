@@ -793,6 +793,17 @@ func compareTable(recs []anyRec) {
 	row("load client cores at N (its own core)", func(name string, s *serverRun) cell {
 		return med(top(s).vals("client_cpu"), "%.2f")
 	})
+	row("other processes on CPU 0 at N, cores (CPU 0 busy − server − feeder; ts-replay ~0.01): what preempted the server", func(name string, s *serverRun) cell {
+		var xs []float64
+		for i, w := range top(s).windows {
+			if a, ok := w["cpu_busy"].([]interface{}); ok && len(a) >= 1 {
+				xs = append(xs, math.Max(0, a[0].(float64)-total(top(s))[i]))
+			}
+		}
+		c := med(xs, "%.2f")
+		c.val = math.NaN()
+		return c
+	})
 	row("CPU 0 / CPU 1 busy at N, all processes (more than server + client: other load on the machine)", func(name string, s *serverRun) cell {
 		var c0, c1 []float64
 		for _, w := range top(s).windows {
