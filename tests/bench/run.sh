@@ -67,7 +67,7 @@ while [ $# -gt 0 ]; do
     --no-ramp) do_ramp=0 ;;
     --no-perf) do_perf=0 ;;
     --perf-viewers) perf_viewers=$2; shift ;;
-    -h|--help) sed -n '2,40s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
