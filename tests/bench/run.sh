@@ -30,6 +30,10 @@
 #                                   webrtcbin's srtpenc/nicesink: whepsink and
 #                                   baseline only)
 #   --perf-viewers N                load for the perf profile (default 20)
+#   --nice N                        run the benchmark's processes at this
+#                                   niceness (e.g. -5 on a machine others
+#                                   share: their builds then preempt the
+#                                   server less; CPU time is counted alike)
 #
 # WHEP_LOAD_EXTRA in the environment adds options to every whep-load run
 # (e.g. "-cpuprofile /tmp/client.pprof").
@@ -47,7 +51,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 quick=0 servers="whepsink pion" steps="" repeats=3 window=6 build="$top/build-bench"
-out="" do_ttff=1 do_latency=0 do_perf=1 perf_viewers=20 compare_only=0 viewers="" hold=10 do_ramp=1 rounds=1
+out="" do_ttff=1 do_latency=0 do_perf=1 perf_viewers=20 compare_only=0 viewers="" hold=10 do_ramp=1 rounds=1 niceness=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
@@ -64,6 +68,7 @@ while [ $# -gt 0 ]; do
     --viewers) viewers=$2; shift ;;
     --hold) hold=$2; shift ;;
     --rounds) rounds=$2; shift ;;
+    --nice) niceness=$2; shift ;;
     --no-ramp) do_ramp=0 ;;
     --no-perf) do_perf=0 ;;
     --perf-viewers) perf_viewers=$2; shift ;;
@@ -142,7 +147,7 @@ if [ -z "${WHEP_BENCH_IN_NETNS:-}" ]; then
   export WHEP_BENCH_IN_NETNS=1
   exec "${netns[@]}" "$0" --servers "$servers" --steps "$steps" --repeats "$repeats" \
     --window "$window" --build "$build" --out "$out" --perf-viewers "$perf_viewers" \
-    --viewers "$viewers" --hold "$hold" --rounds "$rounds" \
+    --viewers "$viewers" --hold "$hold" --rounds "$rounds" --nice "$niceness" \
     $([ "$quick" = 1 ] && echo --quick) $([ "$do_ttff" = 0 ] && echo --no-ttff) \
     $([ "$do_latency" = 1 ] && echo --probes) $([ "$do_perf" = 0 ] && echo --no-perf) \
     $([ "$compare_only" = 1 ] && echo --compare) $([ "$do_ramp" = 0 ] && echo --no-ramp)
@@ -165,7 +170,11 @@ export GST_DEBUG=${GST_DEBUG:-*:1}
 clips=$build/bench-clips
 udp_port=5004 http_port=8889 pion_video=5006 pion_audio=5008 tap_port=5010
 url=http://198.18.0.1:$http_port/whep
-load=(taskset -c 1 "$bin/whep-load")
+# pinning, and --nice (arrays, not functions: nice and taskset exec the
+# program, so $! is its pid)
+on0=(nice -n "$niceness" taskset -c 0)
+on1=(nice -n "$niceness" taskset -c 1)
+load=("${on1[@]}" "$bin/whep-load")
 # WHEP_LOAD_EXTRA: more whep-load options, e.g. "-cpuprofile FILE"
 load_opts=(-url "$url" -bind 198.18.0.1 -ts-tap $tap_port ${WHEP_LOAD_EXTRA:-})
 
@@ -193,7 +202,7 @@ server_pid="" replay_pid="" feeder_pid=""
 # access unit and repeating SPS/PPS before each IDR, rtph264pay at MTU 1200,
 # opusparse, rtpopuspay), sending RTP as it arrives (no clock sync).
 start_feeder() {
-  taskset -c 0 gst-launch-1.0 -q udpsrc port=$udp_port buffer-size=4194304 \
+  "${on0[@]}" gst-launch-1.0 -q udpsrc port=$udp_port buffer-size=4194304 \
     caps="video/mpegts, systemstream=(boolean)true" ! tsdemux name=d latency=0 \
     d. ! video/x-h264,alignment=au ! h264parse config-interval=-1 \
     ! video/x-h264,stream-format=byte-stream,alignment=au ! rtph264pay pt=102 mtu=1200 \
@@ -209,17 +218,17 @@ start_server() {
   local name=$1 gop=$2 i
   feeder_pid=""
   if [ "$name" = pion ]; then
-    taskset -c 0 "$bin/pion-server" -http 198.18.0.1:$http_port -bind 198.18.0.1 \
+    "${on0[@]}" "$bin/pion-server" -http 198.18.0.1:$http_port -bind 198.18.0.1 \
       -video $pion_video -audio $pion_audio 2>>"$out/pion-server.log" &
     server_pid=$!
     children+=("$server_pid")
     start_feeder
   else
-    taskset -c 0 "$bin/$name-server" $udp_port $http_port ${3:-} 2>>"$out/$name-server.log" &
+    "${on0[@]}" "$bin/$name-server" $udp_port $http_port ${3:-} 2>>"$out/$name-server.log" &
     server_pid=$!
     children+=("$server_pid")
   fi
-  taskset -c 0 "$bin/ts-replay" "$clips/snow-720p30-2M-gop$gop.ts" 127.0.0.1 $udp_port 0 \
+  "${on0[@]}" "$bin/ts-replay" "$clips/snow-720p30-2M-gop$gop.ts" 127.0.0.1 $udp_port 0 \
     $tap_port 2>>"$out/stream.txt" &
   replay_pid=$!
   children+=("$replay_pid")
@@ -253,7 +262,7 @@ rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo "${WHEP_BENCH_
   echo "# whepsink benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "# machine: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r)"
   echo "# whepsink $rev; GStreamer $gst_version, libsrtp2 $srtp_version, pion $pion_version, $(go version | cut -d' ' -f3)"
-  echo "# pinning: server (pion: + its feeder) + stream source on CPU 0, load client on CPU 1 (taskset)"
+  echo "# pinning: server (pion: + its feeder) + stream source on CPU 0, load client on CPU 1 (taskset); niceness $niceness"
   echo "# load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (others' work on this machine skews CPU figures: see the CPU busy row)"
   echo "# results: $out"
 } | tee "$out/header.txt"
@@ -302,7 +311,7 @@ if [ "$do_ttff" = 1 ]; then
       start_server "$s" "$gop"
       fg "${load[@]}" join "${load_opts[@]}" -server "$s" -tag "$tag" -joins "$joins" \
         -interval 290ms -out "$out/join-$s-$tag.jsonl" || true
-      fg taskset -c 1 "$bin/ttff-decode" "$url" "$decode_joins" "$s" "$tag" \
+      fg "${on1[@]}" "$bin/ttff-decode" "$url" "$decode_joins" "$s" "$tag" \
         "$out/ttff-$s-$tag.jsonl" || true
       stop_server
     done
