@@ -96,6 +96,7 @@ enum
   PROP_ICE_TCP,
   PROP_PUBLIC_ADDRESS,
   PROP_SEND_PATH,
+  PROP_WAITING_VIEWERS,
 };
 
 #define GST_TYPE_WHEP_SEND_PATH (gst_whep_send_path_get_type ())
@@ -178,8 +179,14 @@ struct _GstWhepSink
   gchar *served_path;
   guint bound_port;
   GHashTable *viewers;          /* id -> Viewer*; protected by lock */
+  /* bumped whenever all viewers end (the stream ended or stops): a viewer
+   * made for the stream as it was before is not let in; protected by lock */
+  guint generation;
   GSource *idle_check;          /* protected by lock */
   GList *waiting;               /* of WaitingOffer*; protected by lock */
+  /* offers waiting or being served: they leave this count once answered
+   * or given a session; atomic */
+  gint n_waiting;
 };
 
 #define SINK_LOCK(s) g_mutex_lock (&(s)->lock)
@@ -304,6 +311,7 @@ end_all_viewers (GstWhepSink * sink, const gchar * reason, gboolean wait)
   GList *ids = NULL, *l;
 
   SINK_LOCK (sink);
+  sink->generation++;
   if (sink->viewers) {
     GHashTableIter iter;
     gpointer id;
@@ -476,10 +484,27 @@ static const GstWhepSessionCallbacks session_callbacks = {
   session_keyframe_requested,
 };
 
-/* On the server's thread: starts a viewer for @offer on a ready stream. */
+/* The stream generation: read it before looking whether the stream is
+ * ready, and hand it to start_viewer(). */
+static guint
+get_generation (GstWhepSink * sink)
+{
+  guint generation;
+
+  SINK_LOCK (sink);
+  generation = sink->generation;
+  SINK_UNLOCK (sink);
+  return generation;
+}
+
+/* On the server's thread: starts a viewer for @offer on a ready stream.
+ * @generation is what get_generation() said before the stream was seen
+ * ready: if all viewers ended since (the stream ended or stops), the new
+ * one is refused, because nothing would end it. */
 static void
 start_viewer (GstWhepSink * sink, GstWhepRequest * req,
-    const GstSDPMessage * offer, const WhepStreamInfo * info)
+    const GstSDPMessage * offer, const WhepStreamInfo * info,
+    guint generation)
 {
   WhepMediaKind kinds[] = { WHEP_MEDIA_KIND_VIDEO, WHEP_MEDIA_KIND_AUDIO };
   GError *error = NULL;
@@ -488,13 +513,13 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
   GstWhepIceConfig ice = { NULL, };
   gchar *stun, *turn;
   Viewer *viewer;
-  gboolean full, shared;
+  gboolean full, shared, admitted;
   gchar *id;
   guint i;
 
   /* Viewers only start on this thread: the count cannot grow meanwhile. */
   SINK_LOCK (sink);
-  full = sink->max_viewers > 0 &&
+  full = sink->max_viewers > 0 && sink->viewers &&
       g_hash_table_size (sink->viewers) >= sink->max_viewers;
   SINK_UNLOCK (sink);
   if (full) {
@@ -549,10 +574,9 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
   viewer->req = gst_whep_request_ref (req);
   viewer->remote_ufrag = g_strdup (whep_sdp_get_ice_ufrag (offer));
 
-  SINK_LOCK (sink);
-  g_hash_table_insert (sink->viewers, g_strdup (id), viewer);
-  SINK_UNLOCK (sink);
-
+  /* Into the running pipeline before anyone else can see it: whatever
+   * ends viewers from now on either finds it in the table or changes the
+   * generation. */
   gst_bin_add (GST_BIN (sink), GST_ELEMENT (session));
   for (i = 0; i < G_N_ELEMENTS (kinds); i++) {
     GstPad *sinkpad = gst_whep_session_get_sink_pad (session, kinds[i]);
@@ -566,13 +590,33 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
       if (teepad)
         gst_whep_media_release_track_pad (sink->media, teepad);
       gst_clear_object (&teepad);
-      end_viewer (sink, id, "could not link its branch", FALSE);
+      gst_whep_request_respond_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE,
+          "could not link the viewer's branch");
+      viewer_teardown_and_free (GST_ELEMENT (sink), viewer);
       g_free (id);
       return;
     }
     gst_object_unref (teepad);
   }
   gst_element_sync_state_with_parent (GST_ELEMENT (session));
+
+  SINK_LOCK (sink);
+  admitted = sink->viewers && sink->generation == generation;
+  if (admitted)
+    g_hash_table_insert (sink->viewers, g_strdup (id), viewer);
+  SINK_UNLOCK (sink);
+  if (!admitted) {
+    GST_INFO_OBJECT (sink, "session %s: the stream ended meanwhile", id);
+    gst_whep_request_add_header (req, "Retry-After", RETRY_AFTER);
+    gst_whep_request_respond_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "the stream ended or stopped while the session was made");
+    viewer_teardown_and_free (GST_ELEMENT (sink), viewer);
+    g_free (id);
+    return;
+  }
+
+  /* The viewer may end at any moment now: keep the session meanwhile. */
+  gst_object_ref (session);
   /* The pipeline hands its latency only to elements present when it last
    * computed it; without it each new rtpsession can't time its packets. */
   if (!shared)
@@ -581,6 +625,7 @@ start_viewer (GstWhepSink * sink, GstWhepRequest * req,
 
   GST_INFO_OBJECT (sink, "session %s negotiating", id);
   gst_whep_session_negotiate (session, offer);
+  gst_object_unref (session);
   g_free (id);
 }
 
@@ -622,6 +667,7 @@ waiting_offer_timed_out (gpointer data)
     g_source_unref (w->timeout);
     w->timeout = NULL;          /* this source is being dispatched */
     waiting_offer_free (w);
+    g_atomic_int_add (&sink->n_waiting, -1);
   }
   g_free (reason);
   return G_SOURCE_REMOVE;
@@ -632,29 +678,32 @@ static gboolean
 serve_waiting_offers (gpointer data)
 {
   GstWhepSink *sink = data;
+  guint generation = get_generation (sink);
   WhepStreamInfo info;
-  GList *waiting, *l;
+  WaitingOffer *w;
 
   if (!gst_whep_media_get_stream_info (sink->media, &info))
     return G_SOURCE_REMOVE;
 
-  SINK_LOCK (sink);
-  waiting = sink->waiting;
-  sink->waiting = NULL;
-  SINK_UNLOCK (sink);
-
-  for (l = waiting; l; l = l->next) {
-    WaitingOffer *w = l->data;
+  /* One by one, in the order they came; each counts as waiting until it
+   * has been dealt with. */
+  for (;;) {
+    SINK_LOCK (sink);
+    w = sink->waiting ? sink->waiting->data : NULL;
+    sink->waiting = g_list_remove (sink->waiting, w);
+    SINK_UNLOCK (sink);
+    if (w == NULL)
+      break;
 
     if (gst_whep_request_client_left (w->req)) {
       GST_INFO_OBJECT (sink, "a waiting viewer left before the stream came");
       gst_whep_request_respond_error (w->req, SOUP_STATUS_REQUEST_TIMEOUT,
           "the client left");
     } else if (!gst_whep_request_is_done (w->req))
-      start_viewer (sink, w->req, w->offer, &info);
+      start_viewer (sink, w->req, w->offer, &info, generation);
     waiting_offer_free (w);
+    g_atomic_int_add (&sink->n_waiting, -1);
   }
-  g_list_free (waiting);
   return G_SOURCE_REMOVE;
 }
 
@@ -675,6 +724,7 @@ answer_waiting_offers (GstWhepSink * sink, const gchar * reason)
     gst_whep_request_respond_error (w->req, SOUP_STATUS_SERVICE_UNAVAILABLE,
         reason);
     waiting_offer_free (w);
+    g_atomic_int_add (&sink->n_waiting, -1);
   }
   g_list_free (waiting);
 }
@@ -711,6 +761,7 @@ endpoint_offer (gpointer user_data, GstWhepRequest * req, const gchar * sdp,
   WhepStreamInfo info;
   WaitingOffer *w;
   gboolean crowded;
+  guint generation;
 
   offer = whep_offer_parse (sdp, sdp_len, &error);
   if (offer == NULL) {
@@ -720,17 +771,16 @@ endpoint_offer (gpointer user_data, GstWhepRequest * req, const gchar * sdp,
     return;
   }
 
+  generation = get_generation (sink);
   if (gst_whep_media_get_stream_info (sink->media, &info)) {
-    start_viewer (sink, req, offer, &info);
+    start_viewer (sink, req, offer, &info, generation);
     gst_sdp_message_free (offer);
     return;
   }
 
   /* Not ready yet: hold the request.  If the stream becomes ready right
    * now, serve_waiting_offers() is already queued behind us and finds it. */
-  SINK_LOCK (sink);
-  crowded = g_list_length (sink->waiting) >= MAX_WAITING_OFFERS;
-  SINK_UNLOCK (sink);
+  crowded = g_atomic_int_get (&sink->n_waiting) >= MAX_WAITING_OFFERS;
   if (crowded) {
     gst_whep_request_add_header (req, "Retry-After", RETRY_AFTER);
     gst_whep_request_respond_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE,
@@ -747,6 +797,7 @@ endpoint_offer (gpointer user_data, GstWhepRequest * req, const gchar * sdp,
   w->timeout = gst_whep_server_add_timeout (sink->server,
       sink->ready_timeout * 1000, waiting_offer_timed_out, w, NULL);
   sink->waiting = g_list_append (sink->waiting, w);
+  g_atomic_int_inc (&sink->n_waiting);
   SINK_UNLOCK (sink);
   GST_INFO_OBJECT (sink, "offer waits for the stream");
 }
@@ -1107,6 +1158,54 @@ done:
   return ok;
 }
 
+/* Runs @func on @server's thread and waits until it has run. */
+typedef struct
+{
+  GSourceFunc func;
+  gpointer data;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} ServerCall;
+
+static gboolean
+server_call_run (gpointer user_data)
+{
+  ServerCall *call = user_data;
+
+  call->func (call->data);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_on_server (GstWhepServer * server, GSourceFunc func, gpointer data)
+{
+  ServerCall call = { func, data };
+
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  gst_whep_server_invoke (server, server_call_run, &call, NULL);
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
+}
+
+/* On the server's thread, where everything else that touches the waiting
+ * offers runs: none of them is being served or timing out meanwhile. */
+static gboolean
+stop_waiting_offers (gpointer data)
+{
+  answer_waiting_offers (data, "the stream has stopped");
+  return G_SOURCE_REMOVE;
+}
+
 static void
 stop_server (GstWhepSink * sink)
 {
@@ -1115,9 +1214,11 @@ stop_server (GstWhepSink * sink)
   GHashTable *viewers;
   gchar *path;
 
+  /* sink->server stays set (and holds the server) until the end: only
+   * this function clears it. */
   SINK_LOCK (sink);
-  server = g_steal_pointer (&sink->server);
-  path = g_steal_pointer (&sink->served_path);
+  server = sink->server;
+  path = g_strdup (sink->served_path);
   idle_check = g_steal_pointer (&sink->idle_check);
   SINK_UNLOCK (sink);
 
@@ -1127,10 +1228,15 @@ stop_server (GstWhepSink * sink)
   }
 
   if (server) {
-    /* after this no endpoint function runs any more */
+    /* After this no endpoint function runs any more; until then they may,
+     * and they need the server. */
     gst_whep_server_remove_endpoint (server, path);
-    answer_waiting_offers (sink, "the stream has stopped");
+    run_on_server (server, stop_waiting_offers, sink);
     end_all_viewers (sink, "the element stopped", TRUE);
+    SINK_LOCK (sink);
+    sink->server = NULL;
+    g_clear_pointer (&sink->served_path, g_free);
+    SINK_UNLOCK (sink);
     gst_whep_server_release (server);
   }
   g_free (path);
@@ -1229,6 +1335,8 @@ gst_whep_sink_change_state (GstElement * element, GstStateChange transition)
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       gst_whep_media_reset (sink->media);
       gst_whep_fanout_flush (sink->fanout);
+      /* any viewer made while the stream stopped */
+      end_all_viewers (sink, "the stream stopped", TRUE);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       stop_server (sink);
@@ -1480,6 +1588,9 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_SEND_PATH:
       g_value_set_enum (value, sink->send_path);
       break;
+    case PROP_WAITING_VIEWERS:
+      g_value_set_uint (value, g_atomic_int_get (&sink->n_waiting));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1715,6 +1826,19 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           "How media leaves for the viewers: one shared path for all, or "
           "webrtcbin's send chain per viewer", GST_TYPE_WHEP_SEND_PATH,
           DEFAULT_SEND_PATH, MUTABLE_READY));
+
+  /**
+   * GstWhepSink:waiting-viewers:
+   *
+   * Viewers whose offer is held because the stream has not started (or
+   * has ended) yet.  Each is answered as soon as the stream's tracks are
+   * known, or with 503 after #GstWhepSink:ready-timeout; at most 64 wait
+   * at once.
+   */
+  g_object_class_install_property (gobject_class, PROP_WAITING_VIEWERS,
+      g_param_spec_uint ("waiting-viewers", "Waiting viewers",
+          "Viewers whose offer waits for the stream to start",
+          0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "WHEP sink",

@@ -88,6 +88,131 @@ whep_test_server_wait_sessions (WhepTestServer * s, guint n, guint timeout_ms)
   return TRUE;
 }
 
+gboolean
+whep_test_wait_waiting_viewers (GstElement * whep, guint n, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  guint waiting;
+
+  for (;;) {
+    g_object_get (whep, "waiting-viewers", &waiting, NULL);
+    if (waiting == n)
+      return TRUE;
+    if (g_get_monotonic_time () > deadline)
+      return FALSE;
+    g_usleep (10 * 1000);
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* A gate in the log */
+
+struct _WhepTestLogGate
+{
+  gchar *category;
+  GstDebugLevel level;
+  gchar *prefix;
+  guint hold_ms;
+
+  GMutex lock;
+  GCond cond;
+  gboolean reached;             /* protected by lock */
+  gboolean released;            /* protected by lock */
+};
+
+static void
+log_gate_func (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  WhepTestLogGate *gate = user_data;
+  const gchar *text;
+  gint64 deadline;
+
+  if (level > gate->level || (gate->category && (category == NULL ||
+              g_strcmp0 (gst_debug_category_get_name (category),
+                  gate->category) != 0)))
+    return;
+  text = gst_debug_message_get (message);
+  if (text == NULL || !g_str_has_prefix (text, gate->prefix))
+    return;
+
+  g_mutex_lock (&gate->lock);
+  if (gate->reached || gate->released) {
+    g_mutex_unlock (&gate->lock);
+    return;
+  }
+  gate->reached = TRUE;
+  g_cond_broadcast (&gate->cond);
+  deadline = g_get_monotonic_time () + gate->hold_ms * G_TIME_SPAN_MILLISECOND;
+  while (!gate->released)
+    if (!g_cond_wait_until (&gate->cond, &gate->lock, deadline))
+      break;
+  g_mutex_unlock (&gate->lock);
+}
+
+WhepTestLogGate *
+whep_test_log_gate_new (const gchar * category, GstDebugLevel level,
+    const gchar * prefix, guint hold_ms)
+{
+  WhepTestLogGate *gate = g_new0 (WhepTestLogGate, 1);
+  GstDebugCategory *cat = NULL;
+
+  gate->category = g_strdup (category);
+  gate->level = level;
+  gate->prefix = g_strdup (prefix);
+  gate->hold_ms = hold_ms;
+  g_mutex_init (&gate->lock);
+  g_cond_init (&gate->cond);
+  if (category) {
+    GST_DEBUG_CATEGORY_GET (cat, category);
+    if (cat == NULL || gst_debug_category_get_threshold (cat) < level)
+      gst_debug_set_threshold_for_name (category, level);
+  }
+  gst_debug_add_log_function (log_gate_func, gate, NULL);
+  return gate;
+}
+
+gboolean
+whep_test_log_gate_wait (WhepTestLogGate * gate, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () +
+      timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean reached;
+
+  g_mutex_lock (&gate->lock);
+  while (!gate->reached)
+    if (!g_cond_wait_until (&gate->cond, &gate->lock, deadline))
+      break;
+  reached = gate->reached;
+  g_mutex_unlock (&gate->lock);
+  return reached;
+}
+
+void
+whep_test_log_gate_release (WhepTestLogGate * gate)
+{
+  g_mutex_lock (&gate->lock);
+  gate->released = TRUE;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+void
+whep_test_log_gate_free (WhepTestLogGate * gate)
+{
+  whep_test_log_gate_release (gate);
+  gst_debug_remove_log_function_by_data (gate);
+  g_mutex_clear (&gate->lock);
+  g_cond_clear (&gate->cond);
+  g_free (gate->category);
+  g_free (gate->prefix);
+  g_free (gate);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Threads and fds */
+
 static guint
 count_dir_entries (const gchar * path)
 {
@@ -112,6 +237,21 @@ guint
 whep_test_count_fds (void)
 {
   return count_dir_entries ("/proc/self/fd");
+}
+
+gboolean
+whep_test_wait_threads_and_fds (guint threads, guint fds, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () +
+      timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  while (whep_test_count_threads () > threads ||
+      whep_test_count_fds () > fds) {
+    if (g_get_monotonic_time () > deadline)
+      return FALSE;
+    g_usleep (50 * 1000);
+  }
+  return TRUE;
 }
 
 /* "label x count, ..." over the entries of @dir, each labelled by

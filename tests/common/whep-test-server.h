@@ -32,6 +32,27 @@ guint whep_test_server_count_sessions (WhepTestServer * server);
 /* Waits up to @timeout_ms for exactly @n sessions. */
 gboolean whep_test_server_wait_sessions (WhepTestServer * server, guint n,
     guint timeout_ms);
+/* Waits up to @timeout_ms until the whepsink holds exactly @n offers that
+ * wait for the stream (its waiting-viewers property). */
+gboolean whep_test_wait_waiting_viewers (GstElement * whep, guint n,
+    guint timeout_ms);
+
+/* A gate in GStreamer's log, to hold a thread at a known point and so
+ * widen a race window in a test: the first thread that logs a message
+ * starting with @prefix in the debug category @category (any category if
+ * NULL; at @level or more important, and the category's threshold is
+ * raised to @level) waits there until the gate is released, or for at most
+ * @hold_ms.  Later messages pass. */
+typedef struct _WhepTestLogGate WhepTestLogGate;
+
+WhepTestLogGate *whep_test_log_gate_new (const gchar * category,
+    GstDebugLevel level, const gchar * prefix, guint hold_ms);
+/* Waits up to @timeout_ms for a thread to reach the gate; TRUE if one did. */
+gboolean whep_test_log_gate_wait (WhepTestLogGate * gate, guint timeout_ms);
+/* Lets the held thread (and any later one) go on. */
+void whep_test_log_gate_release (WhepTestLogGate * gate);
+/* Releases the gate and takes it out of the log. */
+void whep_test_log_gate_free (WhepTestLogGate * gate);
 
 /* A sender in a pipeline of its own: @streams (ending in "mux." links) into
  * "mpegtsmux name=mux" and over UDP to 127.0.0.1:@port, as an external
@@ -47,6 +68,10 @@ guint whep_test_server_udp_port (WhepTestServer * server, const gchar * name);
 /* This process's threads and open file descriptors. */
 guint whep_test_count_threads (void);
 guint whep_test_count_fds (void);
+/* Waits up to @timeout_ms until this process has at most @threads threads
+ * and @fds open fds; TRUE if it came to that. */
+gboolean whep_test_wait_threads_and_fds (guint threads, guint fds,
+    guint timeout_ms);
 /* "name x count, ..." of this process's threads, to tell which leaked. */
 gchar *whep_test_describe_threads (void);
 /* "kind x count, ..." of this process's open fds (socket, pipe, eventfd). */

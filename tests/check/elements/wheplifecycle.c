@@ -69,6 +69,30 @@ async_viewer_thread (gpointer data)
   return NULL;
 }
 
+typedef struct
+{
+  gchar *url;
+  guint status;
+  gchar *body;
+} Post;
+
+static gpointer
+post_thread (gpointer data)
+{
+  Post *post = data;
+  const gchar *offer = whep_test_offer_without_peer;
+
+  post->status = whep_test_http ("POST", post->url, "application/sdp", offer,
+      strlen (offer), &post->body, NULL, NULL);
+  return NULL;
+}
+
+static gpointer
+stop_thread (gpointer data)
+{
+  return GINT_TO_POINTER (gst_element_set_state (data, GST_STATE_NULL));
+}
+
 GST_START_TEST (test_sender_starts_after_the_viewer)
 {
   WhepTestServer *s = whep_test_server_start (UDP_SERVER, GST_STATE_PLAYING);
@@ -77,8 +101,9 @@ GST_START_TEST (test_sender_starts_after_the_viewer)
   GstElement *sender;
   gint64 start;
 
-  g_usleep (3 * G_USEC_PER_SEC);
-  fail_unless_equals_int (v.status, 0);       /* held, not refused */
+  /* held, not refused */
+  fail_unless (whep_test_wait_waiting_viewers (s->whep, 1, 10000));
+  fail_unless_equals_int (v.status, 0);
   start = g_get_monotonic_time ();
   sender = udp_sender_start (udpsrc_port (s),
       VIDEO (320, 240, 30, "") " ! mux. " AUDIO ("") " ! mux.");
@@ -96,7 +121,9 @@ GST_START_TEST (test_sender_starts_after_the_viewer)
 GST_END_TEST;
 
 /* A client that gives up while its POST waits for the stream is forgotten:
- * no session is made for it when the stream comes. */
+ * no session is made for it when the stream comes.  Another client that
+ * waits with it, and stays, shows that the stream did come and the waiting
+ * offers were served. */
 GST_START_TEST (test_client_hanging_up_while_waiting)
 {
   WhepTestServer *s = whep_test_server_start (VIDEO (320, 240, 15, "")
@@ -106,6 +133,8 @@ GST_START_TEST (test_client_hanging_up_while_waiting)
   GOutputStream *out;
   gchar *port = strrchr (s->base, ':') + 1, *request;
   const gchar *offer = whep_test_offer_without_peer;
+  Post stayer = { g_strdup (s->endpoint), };
+  GThread *thread;
 
   conn = g_socket_client_connect_to_host (sc, "127.0.0.1", atoi (port), NULL,
       NULL);
@@ -116,19 +145,115 @@ GST_START_TEST (test_client_hanging_up_while_waiting)
   out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   fail_unless (g_output_stream_write_all (out, request, strlen (request), NULL,
           NULL, NULL));
-  g_usleep (500 * 1000);
-  /* the client gives up before the stream starts */
+  /* its offer is held... */
+  fail_unless (whep_test_wait_waiting_viewers (s->whep, 1, 10000));
+  /* ...and the other's after it */
+  thread = g_thread_new ("stayer", post_thread, &stayer);
+  fail_unless (whep_test_wait_waiting_viewers (s->whep, 2, 10000));
+
+  /* the first client gives up before the stream starts */
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
   g_object_unref (conn);
-  g_usleep (200 * 1000);
 
   gst_element_set_state (s->pipeline, GST_STATE_PLAYING);
-  g_usleep (3 * G_USEC_PER_SEC);
-  fail_unless_equals_int (whep_test_server_count_sessions (s), 0);
+  /* offers are served in the order they came: once the stayer has its
+   * answer, the one that left was dealt with */
+  g_thread_join (thread);
+  fail_unless_equals_int (stayer.status, 201);
+  fail_unless_equals_int (whep_test_server_count_sessions (s), 1);
+  fail_unless (whep_test_wait_waiting_viewers (s->whep, 0, 0));
 
+  g_free (stayer.url);
+  g_free (stayer.body);
   g_free (request);
   g_object_unref (sc);
   whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* ---------------------------------------------------------------------- */
+/* Requests that race the element's stopping */
+
+/* A POST that the server's thread is handling while the element goes from
+ * READY to NULL: the element stops cleanly, and the POST is answered.  The
+ * gate holds the server's thread in the offer handler (just after the offer
+ * is parsed) while the state change starts, which opens the window every
+ * time.  Another whepsink on the same port keeps the server, so that the
+ * answer can still go out. */
+GST_START_TEST (test_post_while_the_element_stops)
+{
+  GstElement *keeper = gst_element_factory_make ("whepsink", NULL);
+  GstElement *sink = gst_element_factory_make ("whepsink", NULL);
+  WhepTestLogGate *gate = whep_test_log_gate_new ("whepoffer",
+      GST_LEVEL_DEBUG, "parsed an offer", 10000);
+  Post post = { NULL, };
+  GThread *poster, *stopper;
+  guint port;
+
+  g_object_set (keeper, "port", 0, "path", "/keep", NULL);
+  fail_unless_equals_int (gst_element_set_state (keeper, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (keeper, "bound-port", &port, NULL);
+  g_object_set (sink, "port", port, NULL);
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+
+  post.url = g_strdup_printf ("http://127.0.0.1:%u/whep", port);
+  poster = g_thread_new ("post", post_thread, &post);
+  fail_unless (whep_test_log_gate_wait (gate, 10000), "the POST never came");
+  stopper = g_thread_new ("stop", stop_thread, sink);
+  /* the state change gets to wherever it waits for the server's thread */
+  g_usleep (300 * 1000);
+  whep_test_log_gate_release (gate);
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (stopper)),
+      GST_STATE_CHANGE_SUCCESS);
+  g_thread_join (poster);
+  fail_unless_equals_int (post.status, 503);
+  fail_unless (strstr (post.body, "stopped") != NULL, "%s", post.body);
+
+  whep_test_log_gate_free (gate);
+  gst_element_set_state (keeper, GST_STATE_NULL);
+  gst_object_unref (keeper);
+  gst_object_unref (sink);
+  g_free (post.url);
+  g_free (post.body);
+}
+
+GST_END_TEST;
+
+/* A POST whose viewer is being made when the stream ends: no session is
+ * left behind by the end of the stream (a session left in the bin keeps it
+ * from posting EOS: `gst-launch-1.0 -e` then never exits), and the POST is
+ * refused.  The gate holds the server's thread after it found the stream
+ * ready, until the EOS has gone through. */
+GST_START_TEST (test_post_racing_the_end_of_the_stream)
+{
+  WhepTestServer *s = whep_test_server_start (VIDEO (320, 240, 15, "")
+      " ! mpegtsmux ! " SINK, GST_STATE_PLAYING);
+  WhepTestLogGate *gate = whep_test_log_gate_new ("whepoffer",
+      GST_LEVEL_INFO, "m-line 0 (video", 10000);
+  Post post = { g_strdup (s->endpoint), };
+  GThread *poster;
+  GstMessage *msg;
+
+  poster = g_thread_new ("post", post_thread, &post);
+  fail_unless (whep_test_log_gate_wait (gate, 15000), "no viewer was made");
+  gst_element_send_event (s->pipeline, gst_event_new_eos ());
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (s->pipeline),
+      10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  whep_test_log_gate_release (gate);
+  g_thread_join (poster);
+
+  fail_unless_equals_int (post.status, 503);
+  fail_unless (whep_test_server_wait_sessions (s, 0, 5000),
+      "a session outlived the end of the stream");
+  whep_test_log_gate_free (gate);
+  whep_test_server_stop (s);
+  g_free (post.url);
+  g_free (post.body);
 }
 
 GST_END_TEST;
@@ -324,7 +449,7 @@ GST_START_TEST (test_file_with_pts_wrap_plays_in_real_time)
 
   whep_test_client_free (client);
   thread = g_thread_new ("viewer", async_viewer_thread, &v);
-  g_usleep (500 * 1000);
+  fail_unless (whep_test_wait_waiting_viewers (s->whep, 1, 10000));
   gst_element_set_state (s->pipeline, GST_STATE_PLAYING);
   g_thread_join (thread);
   fail_unless_equals_int (v.status, 201);
@@ -472,6 +597,23 @@ view_once (WhepTestServer * s)
   return g_spawn_check_wait_status (status, NULL);
 }
 
+/* Waits until this process's thread and fd counts stay the same for half
+ * a second (for at most 10 s). */
+static void
+wait_until_settled (void)
+{
+  guint threads = 0, fds = 0, same = 0, i;
+
+  for (i = 0; i < 200 && same < 10; i++) {
+    guint t = whep_test_count_threads (), f = whep_test_count_fds ();
+
+    same = (t == threads && f == fds) ? same + 1 : 0;
+    threads = t;
+    fds = f;
+    g_usleep (50 * 1000);
+  }
+}
+
 /* Join and leave, again and again: the server's threads and fds come back
  * to where they were. */
 GST_START_TEST (test_churn_leaves_nothing_behind)
@@ -484,29 +626,29 @@ GST_START_TEST (test_churn_leaves_nothing_behind)
   /* warm up: one-time allocations (plugins, OpenSSL, thread pools) */
   fail_unless (view_once (s));
   fail_unless (whep_test_server_wait_sessions (s, 0, 5000));
-  g_usleep (500 * 1000);
+  /* the baseline: what a viewer's end leaves once it has settled */
+  wait_until_settled ();
   threads = whep_test_count_threads ();
   fds = whep_test_count_fds ();
 
   for (i = 0; i < 12; i++)
     fail_unless (view_once (s), "viewer %u saw nothing", i);
   fail_unless (whep_test_server_wait_sessions (s, 0, 5000));
-  g_usleep (1000 * 1000);
-  GST_INFO ("threads %u -> %u, fds %u -> %u", threads,
-      whep_test_count_threads (), fds, whep_test_count_fds ());
-  /* a little slack for pool threads that linger a moment */
-  if (whep_test_count_threads () > threads + 2) {
+  /* Threads and fds of the ended sessions go as their teardowns finish:
+   * wait, as long as a loaded machine may need, for the baseline again.
+   * Two idle threads of GLib's shared pool may linger there (for 15 s);
+   * one leaked thread or fd per viewer would be 12 more. */
+  if (!whep_test_wait_threads_and_fds (threads + 2, fds, 20000)) {
     gchar *names = whep_test_describe_threads ();
-
-    fail ("threads %u -> %u: %s", threads, whep_test_count_threads (), names);
-    g_free (names);
-  }
-  if (whep_test_count_fds () > fds) {
     gchar *kinds = whep_test_describe_fds ();
 
-    fail ("fds %u -> %u: %s", fds, whep_test_count_fds (), kinds);
+    fail ("threads %u -> %u (%s), fds %u -> %u (%s)", threads,
+        whep_test_count_threads (), names, fds, whep_test_count_fds (), kinds);
+    g_free (names);
     g_free (kinds);
   }
+  GST_INFO ("threads %u -> %u, fds %u -> %u", threads,
+      whep_test_count_threads (), fds, whep_test_count_fds ());
   whep_test_server_stop (s);
 }
 
@@ -522,11 +664,17 @@ wheplifecycle_suite (void)
   TCase *tc_timing = tcase_create ("timing");
   TCase *tc_changes = tcase_create ("changes");
   TCase *tc_failures = tcase_create ("failures");
+  TCase *tc_stopping = tcase_create ("stopping");
 
   suite_add_tcase (s, tc_ready);
   tcase_set_timeout (tc_ready, 60);
   tcase_add_test (tc_ready, test_sender_starts_after_the_viewer);
   tcase_add_test (tc_ready, test_client_hanging_up_while_waiting);
+
+  suite_add_tcase (s, tc_stopping);
+  tcase_set_timeout (tc_stopping, 60);
+  tcase_add_test (tc_stopping, test_post_while_the_element_stops);
+  tcase_add_test (tc_stopping, test_post_racing_the_end_of_the_stream);
 
   suite_add_tcase (s, tc_tracks);
   tcase_set_timeout (tc_tracks, 60);

@@ -380,10 +380,20 @@ GST_START_TEST (test_https)
     reply_free (r);
     g_free (https);
   }
-  /* plain HTTP is not spoken there */
+  /* plain HTTP is not spoken there: no HTTP answer at all, not even an
+   * error status... */
   r = request ("POST", s->endpoint, "application/sdp", offer, NULL);
-  fail_if (r->status == 201);
+  fail_unless_equals_int (r->status, SOUP_STATUS_NONE);
   reply_free (r);
+  /* ...and the server goes on speaking HTTPS */
+  {
+    gchar *https = g_strconcat ("https", url + 4, NULL);
+
+    r = request ("OPTIONS", https, NULL, NULL, NULL);
+    fail_unless_equals_int (r->status, 204);
+    reply_free (r);
+    g_free (https);
+  }
 
   whep_test_server_stop (s);
   g_unlink (cert);

@@ -87,12 +87,14 @@ assert_plays (WhepTestClient * client)
 GST_START_TEST (test_properties)
 {
   GstElement *sink = gst_element_factory_make ("whepsink", NULL);
-  guint port, bound, timeout;
+  guint port, bound, timeout, waiting = 1;
   gchar *path, *address;
 
   fail_unless (sink != NULL);
   g_object_get (sink, "port", &port, "path", &path, "address", &address,
-      "bound-port", &bound, "ready-timeout", &timeout, NULL);
+      "bound-port", &bound, "ready-timeout", &timeout, "waiting-viewers",
+      &waiting, NULL);
+  fail_unless_equals_int (waiting, 0);
   fail_unless_equals_int (port, 8889);
   fail_unless_equals_string (path, "/whep");
   fail_unless (address == NULL);
@@ -377,12 +379,14 @@ GST_START_TEST (test_viewer_before_stream)
   GThread *thread;
 
   thread = g_thread_new ("early-viewer", early_viewer_thread, &ev);
-  g_usleep (1500 * 1000);
-  fail_unless_equals_int (ev.status, 0);        /* still waiting */
+  /* held, not answered */
+  fail_unless (whep_test_wait_waiting_viewers (s->whep, 1, 10000));
+  fail_unless_equals_int (ev.status, 0);
   gst_element_set_state (s->pipeline, GST_STATE_PLAYING);
   g_thread_join (thread);
 
   fail_unless_equals_int (ev.status, 201);
+  fail_unless (whep_test_wait_waiting_viewers (s->whep, 0, 0));
   assert_plays (ev.client);
   whep_test_client_free (ev.client);
   server_stop (s);
@@ -410,6 +414,7 @@ GST_START_TEST (test_viewer_waits_at_most_ready_timeout)
   fail_unless (g_get_monotonic_time () - start >= 900 * 1000);
   fail_unless (retry != NULL);
   fail_unless (strstr (body, "did not start") != NULL, "%s", body);
+  fail_unless (whep_test_wait_waiting_viewers (sink, 0, 0));
 
   g_free (body);
   g_free (retry);
