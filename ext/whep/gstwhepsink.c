@@ -183,6 +183,10 @@ struct _GstWhepSink
    * made for the stream as it was before is not let in; protected by lock */
   guint generation;
   GSource *idle_check;          /* protected by lock */
+  /* viewers out of the table whose teardown runs on another thread; the
+   * element waits for them to finish when it stops; protected by lock */
+  GList *ending;
+  GCond ending_cond;
   GList *waiting;               /* of WaitingOffer*; protected by lock */
   /* offers waiting or being served: they leave this count once answered
    * or given a session; atomic */
@@ -277,6 +281,32 @@ viewer_teardown_and_free (GstElement * element, gpointer data)
   viewer_free (data);
 }
 
+/* The same on another thread, for a viewer in the list of those ending. */
+static void
+viewer_teardown_in_flight (GstElement * element, gpointer data)
+{
+  GstWhepSink *sink = GST_WHEP_SINK (element);
+
+  viewer_teardown_and_free (element, data);
+  SINK_LOCK (sink);
+  sink->ending = g_list_remove (sink->ending, data);
+  g_cond_broadcast (&sink->ending_cond);
+  SINK_UNLOCK (sink);
+}
+
+/* Waits until no teardown handed to another thread is left. */
+static void
+wait_for_teardowns (GstWhepSink * sink)
+{
+  SINK_LOCK (sink);
+  if (sink->ending)
+    GST_DEBUG_OBJECT (sink, "waiting for %u teardowns",
+        g_list_length (sink->ending));
+  while (sink->ending)
+    g_cond_wait (&sink->ending_cond, &sink->lock);
+  SINK_UNLOCK (sink);
+}
+
 /* Ends a viewer's session, whatever the reason: DELETE, ICE failure, the
  * element stopping.  With @wait the teardown is done before this returns
  * (only from a thread that may change states); otherwise it runs soon on
@@ -291,8 +321,11 @@ end_viewer (GstWhepSink * sink, const gchar * id, const gchar * reason,
   SINK_LOCK (sink);
   if (sink->viewers &&
       g_hash_table_steal_extended (sink->viewers, id, &key,
-          (gpointer *) & viewer))
+          (gpointer *) & viewer)) {
     g_free (key);
+    if (!wait)
+      sink->ending = g_list_prepend (sink->ending, viewer);
+  }
   SINK_UNLOCK (sink);
 
   if (viewer == NULL)
@@ -301,7 +334,7 @@ end_viewer (GstWhepSink * sink, const gchar * id, const gchar * reason,
   if (wait)
     viewer_teardown_and_free (GST_ELEMENT (sink), viewer);
   else
-    gst_element_call_async (GST_ELEMENT (sink), viewer_teardown_and_free,
+    gst_element_call_async (GST_ELEMENT (sink), viewer_teardown_in_flight,
         viewer, NULL);
 }
 
@@ -1233,6 +1266,7 @@ stop_server (GstWhepSink * sink)
     gst_whep_server_remove_endpoint (server, path);
     run_on_server (server, stop_waiting_offers, sink);
     end_all_viewers (sink, "the element stopped", TRUE);
+    wait_for_teardowns (sink);
     SINK_LOCK (sink);
     sink->server = NULL;
     g_clear_pointer (&sink->served_path, g_free);
@@ -1599,6 +1633,18 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 static void
+gst_whep_sink_dispose (GObject * object)
+{
+  GstWhepSink *sink = GST_WHEP_SINK (object);
+
+  /* A teardown on its way holds the element, so this finds none; but no
+   * session may outlive the bin it is torn down from. */
+  wait_for_teardowns (sink);
+
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void
 gst_whep_sink_finalize (GObject * object)
 {
   GstWhepSink *sink = GST_WHEP_SINK (object);
@@ -1615,6 +1661,7 @@ gst_whep_sink_finalize (GObject * object)
   g_free (sink->turn_server);
   g_free (sink->public_address);
   g_mutex_clear (&sink->lock);
+  g_cond_clear (&sink->ending_cond);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1628,6 +1675,7 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
 
   gobject_class->set_property = gst_whep_sink_set_property;
   gobject_class->get_property = gst_whep_sink_get_property;
+  gobject_class->dispose = gst_whep_sink_dispose;
   gobject_class->finalize = gst_whep_sink_finalize;
 
   /**
@@ -1857,6 +1905,7 @@ static void
 gst_whep_sink_init (GstWhepSink * sink)
 {
   g_mutex_init (&sink->lock);
+  g_cond_init (&sink->ending_cond);
   sink->port = DEFAULT_PORT;
   sink->address = g_strdup (DEFAULT_ADDRESS);
   sink->path = g_strdup (DEFAULT_PATH);

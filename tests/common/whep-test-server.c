@@ -49,11 +49,6 @@ whep_test_server_stop (WhepTestServer * s)
   g_free (s->endpoint);
   g_free (s->base);
   g_free (s);
-  /* Check runs each test in a child that calls exit() when it returns:
-   * OpenSSL's exit-time cleanup then races with DTLS threads of the
-   * viewers still winding down ("double free or corruption" seen once in
-   * CI).  Let them finish first. */
-  g_usleep (300 * 1000);
 }
 
 guint

@@ -258,6 +258,41 @@ GST_START_TEST (test_post_racing_the_end_of_the_stream)
 
 GST_END_TEST;
 
+/* READY -> NULL waits for the teardowns of viewers that ended just before
+ * and were handed to another thread: when it returns, no session is left.
+ * (Before, the test process could exit while one still ran, and crash in
+ * OpenSSL's exit-time cleanup.)  The gate holds the teardown's thread as
+ * it starts. */
+GST_START_TEST (test_stop_waits_for_teardowns)
+{
+  WhepTestServer *s = whep_test_server_start (VIDEO (320, 240, 15, "")
+      " ! mpegtsmux ! " SINK, GST_STATE_PLAYING);
+  const gchar *offer = whep_test_offer_without_peer;
+  WhepTestLogGate *gate = whep_test_log_gate_new (NULL, GST_LEVEL_INFO,
+      "tearing down session", 1000);
+  gchar *location = NULL, *url;
+
+  fail_unless_equals_int (whep_test_http ("POST", s->endpoint,
+          "application/sdp", offer, strlen (offer), NULL, "Location",
+          &location), 201);
+  url = g_strconcat (s->base, location, NULL);
+  fail_unless_equals_int (whep_test_http ("DELETE", url, NULL, NULL, 0, NULL,
+          NULL, NULL), 200);
+  fail_unless (whep_test_log_gate_wait (gate, 5000), "no teardown began");
+  fail_unless_equals_int (whep_test_server_count_sessions (s), 1);
+
+  fail_unless_equals_int (gst_element_set_state (s->pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (whep_test_server_count_sessions (s), 0);
+
+  whep_test_log_gate_free (gate);
+  whep_test_server_stop (s);
+  g_free (location);
+  g_free (url);
+}
+
+GST_END_TEST;
+
 /* ---------------------------------------------------------------------- */
 /* Tracks from the PMT */
 
@@ -675,6 +710,7 @@ wheplifecycle_suite (void)
   tcase_set_timeout (tc_stopping, 60);
   tcase_add_test (tc_stopping, test_post_while_the_element_stops);
   tcase_add_test (tc_stopping, test_post_racing_the_end_of_the_stream);
+  tcase_add_test (tc_stopping, test_stop_waits_for_teardowns);
 
   suite_add_tcase (s, tc_tracks);
   tcase_set_timeout (tc_tracks, 60);
