@@ -21,7 +21,7 @@ function group(d) {
   if (d ~ /kernel/) return "kernel (syscalls: send, futex, epoll, scheduling)"
   if (d ~ /libsrtp/) return "SRTP: libsrtp2"
   if (d ~ /libfreebl|libnss|libsoftokn|libnspr/) return "SRTP crypto: NSS (AES-CM, HMAC-SHA1)"
-  if (d ~ /libcrypto|libssl/) return "OpenSSL (DTLS)"
+  if (d ~ /libcrypto|libssl/) return "OpenSSL (SRTP of the shared send path, DTLS)"
   if (d ~ /libgstreamer-1.0/) return "GStreamer core (pads, events, buffers)"
   if (d ~ /libgstbase|libgstcoreelements|libgstdebug|libgstcoretracers/) return "GStreamer base elements (queue, tee, capssetter, clocksync)"
   if (d ~ /libglib|libgobject|libgio|libgmodule/) return "GLib / GObject"
