@@ -736,6 +736,47 @@ whep_answer_plan_free (WhepAnswerPlan * plan)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Queries on a plan                                                        */
+
+guint
+whep_answer_plan_mline_for_mid (const WhepAnswerPlan * plan,
+    const gchar * mid)
+{
+  guint i, first = 0;
+  gboolean have_first = FALSE;
+
+  g_return_val_if_fail (plan != NULL, 0);
+
+  for (i = 0; i < plan->mlines->len; i++) {
+    const WhepMLinePlan *m = g_ptr_array_index (plan->mlines, i);
+
+    if (mid && g_strcmp0 (m->mid, mid) == 0)
+      return i;
+    if (m->accepted && !have_first) {
+      first = i;
+      have_first = TRUE;
+    }
+  }
+  return first;
+}
+
+const gchar *
+whep_answer_plan_first_accepted_mid (const WhepAnswerPlan * plan)
+{
+  guint i;
+
+  g_return_val_if_fail (plan != NULL, NULL);
+
+  for (i = 0; i < plan->mlines->len; i++) {
+    const WhepMLinePlan *m = g_ptr_array_index (plan->mlines, i);
+
+    if (m->accepted)
+      return m->mid;
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
 /* whep_mline_plan_to_caps()                                                */
 
 GstCaps *

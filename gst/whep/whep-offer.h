@@ -89,6 +89,17 @@ WhepAnswerPlan *whep_answer_plan_new (const GstSDPMessage * offer,
 void whep_answer_plan_free (WhepAnswerPlan * plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WhepAnswerPlan, whep_answer_plan_free)
 
+/* The index of the m-line that a trickled candidate for @mid belongs to:
+ * the m-line with that a=mid (accepted or not), else (no mid, or one the
+ * offer does not have) the first accepted m-line, whose transport all
+ * share under BUNDLE; 0 when none is accepted. */
+guint whep_answer_plan_mline_for_mid (const WhepAnswerPlan * plan,
+    const gchar * mid);
+
+/* The a=mid of the first accepted m-line: the one an ICE restart's
+ * fragment speaks for.  NULL if it has none, or none is accepted. */
+const gchar *whep_answer_plan_first_accepted_mid (const WhepAnswerPlan * plan);
+
 /* The exact RTP caps to hand to webrtcbin for an accepted m-line: payload
  * type, codec parameters as offered, and @ssrc, so that webrtcbin's answer
  * matches the offer and carries a=ssrc.  NULL (with a critical) for a

@@ -1219,6 +1219,78 @@ GST_START_TEST (test_plan_free_null)
 GST_END_TEST;
 
 /* ------------------------------------------------------------------------ */
+/* Queries on a plan                                                        */
+
+GST_START_TEST (test_query_mline_for_mid)
+{
+  /* audio "0" rejected (the stream has none), video "1" accepted */
+  WhepAnswerPlan *plan = plan_for (chrome_offer, &high_video);
+
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, "1"), 1);
+  /* a mid names its m-line, accepted or not */
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, "0"), 0);
+  /* no mid, or one the offer lacks: the first accepted (BUNDLE) */
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, NULL), 1);
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, "9"), 1);
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, ""), 1);
+  whep_answer_plan_free (plan);
+
+  plan = plan_for (data_channel_offer, &high_av);
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, NULL), 0);
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, "1"), 1);
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, "2"), 2);
+  whep_answer_plan_free (plan);
+
+  /* m-lines without a mid match no mid */
+  plan = plan_for (SESSION "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n" TRANSPORT
+      "a=rtpmap:111 opus/48000/2\r\n", &high_av);
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, "0"), 0);
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, NULL), 0);
+  whep_answer_plan_free (plan);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_query_first_accepted_mid)
+{
+  WhepAnswerPlan *plan = plan_for (chrome_offer, &high_video);
+
+  fail_unless_equals_string (whep_answer_plan_first_accepted_mid (plan), "1");
+  whep_answer_plan_free (plan);
+
+  plan = plan_for (chrome_offer, &high_av);
+  fail_unless_equals_string (whep_answer_plan_first_accepted_mid (plan), "0");
+  whep_answer_plan_free (plan);
+
+  /* accepted, but without a mid */
+  plan = plan_for (SESSION "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n" TRANSPORT
+      "a=rtpmap:111 opus/48000/2\r\n", &high_av);
+  fail_unless (whep_answer_plan_first_accepted_mid (plan) == NULL);
+  whep_answer_plan_free (plan);
+}
+
+GST_END_TEST;
+
+/* A plan with nothing accepted (whep_answer_plan_new() makes none such). */
+GST_START_TEST (test_query_nothing_accepted)
+{
+  WhepAnswerPlan *plan = g_new0 (WhepAnswerPlan, 1);
+  WhepMLinePlan *m = g_new0 (WhepMLinePlan, 1);
+
+  plan->mlines = g_ptr_array_new_with_free_func (g_free);
+  m->mid = (gchar *) "0";
+  m->payload_type = -1;
+  g_ptr_array_add (plan->mlines, m);
+
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, "x"), 0);
+  fail_unless_equals_int (whep_answer_plan_mline_for_mid (plan, NULL), 0);
+  fail_unless (whep_answer_plan_first_accepted_mid (plan) == NULL);
+  whep_answer_plan_free (plan);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
 /* whep_mline_plan_to_caps()                                                */
 
 static void
@@ -1518,6 +1590,7 @@ whep_offer_suite (void)
   TCase *tc_parse = tcase_create ("parse");
   TCase *tc_codec = tcase_create ("plan-codec");
   TCase *tc_reject = tcase_create ("plan-reject");
+  TCase *tc_query = tcase_create ("plan-query");
   TCase *tc_caps = tcase_create ("caps");
   TCase *tc_apply = tcase_create ("apply");
 
@@ -1562,6 +1635,11 @@ whep_offer_suite (void)
   tcase_add_test (tc_reject, test_plan_other_media);
   tcase_add_test (tc_reject, test_plan_mline_without_mid);
   tcase_add_test (tc_reject, test_plan_nothing_acceptable);
+
+  suite_add_tcase (s, tc_query);
+  tcase_add_test (tc_query, test_query_mline_for_mid);
+  tcase_add_test (tc_query, test_query_first_accepted_mid);
+  tcase_add_test (tc_query, test_query_nothing_accepted);
 
   suite_add_tcase (s, tc_caps);
   tcase_add_test (tc_caps, test_caps_h264);

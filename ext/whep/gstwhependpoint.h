@@ -1,0 +1,60 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include "gstwhepmedia.h"
+#include "gstwheppool.h"
+#include "gstwhepserver.h"
+
+G_BEGIN_DECLS
+
+/* GstWhepEndpoint: the WHEP resources of one whepsink on its server, the
+ * handlers the server calls through GstWhepEndpointFuncs:
+ *
+ *   POST <path>             an offer: a viewer now, or it waits for the
+ *                           stream (at most ready-timeout, at most 64)
+ *   PATCH <path>/<id>       trickled candidates, or an ICE restart
+ *   DELETE <path>/<id>      the viewer's end
+ *   GET parent of <path>    the player page
+ *
+ * The viewers themselves are the pool's; the endpoint speaks HTTP for
+ * them.  Every handler, and everything that touches the offers waiting for
+ * the stream, runs on the server's thread.
+ */
+#define GST_TYPE_WHEP_ENDPOINT (gst_whep_endpoint_get_type ())
+G_DECLARE_FINAL_TYPE (GstWhepEndpoint, gst_whep_endpoint, GST, WHEP_ENDPOINT,
+    GstObject)
+
+/* For @element (only named in the log), with its @media and @pool; neither
+ * is owned, and both must outlive the endpoint. */
+GstWhepEndpoint *gst_whep_endpoint_new (GstElement * element,
+    GstWhepMedia * media, GstWhepPool * pool);
+
+/* @ready_timeout: seconds an offer waits for the stream; @player: serve
+ * the player page. */
+void gst_whep_endpoint_set_settings (GstWhepEndpoint * endpoint,
+    guint ready_timeout, gboolean player);
+
+/* Registers the endpoint on @server at @path; FALSE (with @error) if the
+ * path is taken. */
+gboolean gst_whep_endpoint_start (GstWhepEndpoint * endpoint,
+    GstWhepServer * server, const gchar * path,
+    const GstWhepEndpointConfig * config, GError ** error);
+
+/* Unregisters it and answers the waiting offers (503).  When this returns,
+ * no handler runs, nor will one; until then they may. */
+void gst_whep_endpoint_stop (GstWhepEndpoint * endpoint);
+
+/* The stream's tracks are known: the waiting offers get their viewers.
+ * From any thread. */
+void gst_whep_endpoint_stream_ready (GstWhepEndpoint * endpoint);
+
+/* Offers waiting for the stream, or being served: each leaves this count
+ * once it is answered or has its viewer. */
+guint gst_whep_endpoint_get_waiting (GstWhepEndpoint * endpoint);
+
+G_END_DECLS
