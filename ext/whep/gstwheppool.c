@@ -189,11 +189,15 @@ end_viewer (GstWhepPool * pool, const gchar * id, const gchar * reason,
     gboolean wait)
 {
   Viewer *viewer = NULL;
+  gpointer key;
 
   POOL_LOCK (pool);
-  if (g_hash_table_steal_extended (pool->viewers, id, NULL,
-          (gpointer *) & viewer) && !wait)
-    pool->ending = g_list_prepend (pool->ending, viewer);
+  if (g_hash_table_steal_extended (pool->viewers, id, &key,
+          (gpointer *) & viewer)) {
+    g_free (key);
+    if (!wait)
+      pool->ending = g_list_prepend (pool->ending, viewer);
+  }
   POOL_UNLOCK (pool);
 
   if (viewer == NULL)
