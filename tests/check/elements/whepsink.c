@@ -152,6 +152,7 @@ GST_START_TEST (test_port_in_use_fails)
 {
   GstElement *a = gst_element_factory_make ("whepsink", NULL);
   GstElement *b = gst_element_factory_make ("whepsink", NULL);
+  gchar *url;
   guint port;
 
   g_object_set (a, "port", 0, NULL);
@@ -163,6 +164,11 @@ GST_START_TEST (test_port_in_use_fails)
   g_object_set (b, "port", port, NULL);
   fail_unless_equals_int (gst_element_set_state (b, GST_STATE_READY),
       GST_STATE_CHANGE_FAILURE);
+  /* and the one that failed did not take the other's endpoint down */
+  url = g_strdup_printf ("http://127.0.0.1:%u/whep", port);
+  fail_unless_equals_int (whep_test_http ("OPTIONS", url, NULL, NULL, 0, NULL,
+          NULL, NULL), 204);
+  g_free (url);
 
   gst_element_set_state (a, GST_STATE_NULL);
   gst_element_set_state (b, GST_STATE_NULL);
