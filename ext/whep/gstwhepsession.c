@@ -421,6 +421,31 @@ session_watch_feedback (GstWhepSession * session)
   gst_object_unref (rtpbin);
 }
 
+/* The CNAME that webrtcbin's answer gave our SSRCs (rtpbin's SDES), so
+ * that our Sender Reports name the same source; one of our own if rtpbin
+ * has none. */
+static gchar *
+session_get_cname (GstWhepSession * session)
+{
+  GstElement *rtpbin = session_find_element (session, "rtpbin");
+  GstStructure *sdes = NULL;
+  gchar *cname = NULL;
+
+  if (rtpbin) {
+    g_object_get (rtpbin, "sdes", &sdes, NULL);
+    gst_object_unref (rtpbin);
+  }
+  if (sdes) {
+    cname = g_strdup (gst_structure_get_string (sdes, "cname"));
+    gst_structure_free (sdes);
+  }
+  if (cname == NULL || *cname == '\0' || strlen (cname) > 255) {
+    g_free (cname);
+    cname = g_strdup_printf ("whepsink-%.16s", session->id);
+  }
+  return cname;
+}
+
 /* Once DTLS is up: hands the fan-out the viewer's ICE stream and key. */
 static gboolean
 session_join_fanout (GstWhepSession * session)
@@ -454,7 +479,7 @@ session_join_fanout (GstWhepSession * session)
     return FALSE;
   }
 
-  cname = g_strdup_printf ("whepsink-%.16s", session->id);
+  cname = session_get_cname (session);
   target.id = session->id;
   target.agent = agent;
   target.cname = cname;
