@@ -28,6 +28,9 @@ GST_DEBUG_CATEGORY_STATIC (whep_media_debug);
 /* 'Opus' in a registration descriptor marks an Opus private PES stream */
 #define REGISTRATION_OPUS 0x4f707573
 
+/* Bad input is told about (a warning) at most this often. */
+#define INPUT_WARNING_INTERVAL (10 * GST_SECOND)
+
 typedef struct
 {
   WhepMediaKind kind;
@@ -58,6 +61,7 @@ struct _GstWhepMedia
   /* protected by lock */
   GstElement *demux;            /* replaced when the program tables change */
   GstClockTime last_keyframe_request;   /* monotonic */
+  GstClockTime last_input_warning;      /* monotonic */
   gboolean timing_checked;      /* the live offset was decided */
   GstClockTimeDiff live_offset; /* applied to every track's running time */
   gint wanted_program;          /* -1: the first in the PAT */
@@ -603,6 +607,57 @@ input_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* What the demuxer returns for bad input must harm nobody upstream.
+ * tsdemux 1.22 returns GST_FLOW_ERROR for an Opus PES that does not parse,
+ * and GST_FLOW_NOT_LINKED when the program has no stream we serve (its
+ * pads stay unlinked); passed up, either stops the upstream source for
+ * good.  They become OK here, with a warning now and then; FLUSHING and
+ * EOS go up as they are. */
+static GstFlowReturn
+media_input_result (GstWhepMedia * media, GstFlowReturn ret)
+{
+  GstClockTime now;
+  gboolean warn;
+
+  if (ret != GST_FLOW_ERROR && ret != GST_FLOW_NOT_LINKED)
+    return ret;
+
+  now = g_get_monotonic_time () * GST_USECOND;
+  g_mutex_lock (&media->lock);
+  warn = !GST_CLOCK_TIME_IS_VALID (media->last_input_warning) ||
+      now - media->last_input_warning >= INPUT_WARNING_INTERVAL;
+  if (warn)
+    media->last_input_warning = now;
+  g_mutex_unlock (&media->lock);
+
+  if (warn)
+    GST_ELEMENT_WARNING (media->bin, STREAM, DEMUX,
+        ("Dropping input that cannot be served."),
+        ("the demuxer returned %s (told at most every %" GST_TIME_FORMAT ")",
+            gst_flow_get_name (ret), GST_TIME_ARGS (INPUT_WARNING_INTERVAL)));
+  return GST_FLOW_OK;
+}
+
+static GQuark media_quark;
+
+static GstFlowReturn
+media_input_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  GstWhepMedia *media = g_object_get_qdata (G_OBJECT (pad), media_quark);
+
+  return media_input_result (media, gst_proxy_pad_chain_default (pad, parent,
+          buffer));
+}
+
+static GstFlowReturn
+media_input_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
+{
+  GstWhepMedia *media = g_object_get_qdata (G_OBJECT (pad), media_quark);
+
+  return media_input_result (media, gst_proxy_pad_chain_list_default (pad,
+          parent, list));
+}
+
 GstWhepMedia *
 gst_whep_media_new (GstBin * bin, GstPad * input, GstWhepFanout * fanout,
     GstWhepMediaReadyFunc ready_func, gpointer user_data)
@@ -622,6 +677,7 @@ gst_whep_media_new (GstBin * bin, GstPad * input, GstWhepFanout * fanout,
   media->fanout = fanout;
   g_mutex_init (&media->lock);
   media->last_keyframe_request = GST_CLOCK_TIME_NONE;
+  media->last_input_warning = GST_CLOCK_TIME_NONE;
   media->wanted_program = -1;
   media->program = -1;
   media->tracks[0].kind = WHEP_MEDIA_KIND_VIDEO;
@@ -646,6 +702,12 @@ gst_whep_media_new (GstBin * bin, GstPad * input, GstWhepFanout * fanout,
   }
   gst_pad_add_probe (input, GST_PAD_PROBE_TYPE_BUFFER, input_probe, media,
       NULL);
+  /* the ghost pad's own chain functions, wrapped (media_input_result) */
+  if (!media_quark)
+    media_quark = g_quark_from_static_string ("whep-media");
+  g_object_set_qdata (G_OBJECT (input), media_quark, media);
+  gst_pad_set_chain_function (input, media_input_chain);
+  gst_pad_set_chain_list_function (input, media_input_chain_list);
   return media;
 }
 
