@@ -922,12 +922,13 @@ GST_START_TEST (test_ts_garbage_video_pes)
 
 GST_END_TEST;
 
-/* KNOWN BUG 1 (run with WHEP_ROBUST_KNOWN_BUGS=1): the same on the Opus
- * PID.  tsdemux 1.22 returns GST_FLOW_ERROR from its chain function when
- * an Opus PES does not parse (tsdemux.c parse_opus_access_unit: "Failed to
- * parse Opus access unit"); whepsink passes it up through its sink pad, so
- * the upstream source stops ("Internal data stream error ... reason error
- * (-5)") and the stream is dead for good. */
+/* The same on the Opus PID.  Was KNOWN BUG 1, fixed (gstwhepmedia.c
+ * media_input_result() turns the demuxer's ERROR into OK): tsdemux 1.22
+ * returns GST_FLOW_ERROR from its chain function when an Opus PES does not
+ * parse (tsdemux.c parse_opus_access_unit: "Failed to parse Opus access
+ * unit"); whepsink passed it up through its sink pad, so the upstream
+ * source stopped ("Internal data stream error ... reason error (-5)") and
+ * the stream was dead for good. */
 GST_START_TEST (test_ts_garbage_opus_pes)
 {
   TsRig *rig = ts_rig_start ();
@@ -2019,11 +2020,11 @@ wheprobust_suite (void)
   tcase_add_test (tc_ts, test_ts_upstream_changes_pids);
   tcase_add_test (tc_ts, test_ts_pes_larger_than_any_frame);
   tcase_add_test (tc_ts, test_ts_stream_stops_mid_frame);
+  tcase_add_test (tc_ts, test_ts_garbage_opus_pes);
 
   /* Reproducers of bugs not fixed yet (see each test's comment): they fail
    * today, so they run only when asked for. */
   if (env_uint ("WHEP_ROBUST_KNOWN_BUGS", 0)) {
-    tcase_add_test (tc_ts, test_ts_garbage_opus_pes);
     tcase_add_test (tc_ts, test_ts_flipping_codecs);
     tcase_add_test (tc_ts, test_ts_upstream_changes_codecs);
     tcase_add_test (tc_ts, test_ts_new_viewer_after_table_change);
