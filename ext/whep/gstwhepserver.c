@@ -21,6 +21,7 @@
 #include "gstwhepserver.h"
 #include "whep-http.h"
 
+#include <gio/gnetworking.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -32,6 +33,11 @@ GST_DEBUG_CATEGORY_STATIC (whep_server_debug);
 /* Requests being read or waiting for their answer, all endpoints together:
  * beyond this, new ones are turned away at once. */
 #define MAX_REQUESTS_IN_FLIGHT 512
+/* The kernel's queue of connections not accepted yet.  libsoup's own
+ * listening sockets get GLib's default of 10: a crowd of players
+ * reconnecting at once (50 POSTs) overflowed it and the kernel reset some
+ * of them.  As many as the requests we take in flight. */
+#define LISTEN_BACKLOG MAX_REQUESTS_IN_FLIGHT
 /* A connection that sends or takes nothing for this long is closed. */
 #define IO_TIMEOUT_S 30
 
@@ -335,14 +341,19 @@ gst_whep_request_respond_error (GstWhepRequest * req, guint status,
 static void
 request_forget_message (GstWhepRequest * req)
 {
+  gulong finished_id = req->finished_id;
+
   g_mutex_lock (&req->lock);
   req->done = TRUE;
   g_mutex_unlock (&req->lock);
   req->client_gone = TRUE;
-  if (req->finished_id) {
-    g_signal_handler_disconnect (req->msg, req->finished_id);
-    req->finished_id = 0;
-  }
+  /* The id is cleared before the disconnect: the closure's notify may drop
+   * the last reference, and then @req is gone when it returns (ASan saw
+   * "req->finished_id = 0" written into freed memory when the server
+   * stopped under load).  Nothing may touch @req after this. */
+  req->finished_id = 0;
+  if (finished_id)
+    g_signal_handler_disconnect (req->msg, finished_id);
 }
 
 static void
@@ -392,6 +403,37 @@ find_endpoint (GstWhepServer * server, const gchar * path,
     }
   }
   return NULL;
+}
+
+static void
+add_header_field (const char *name, const char *value, gpointer user_data)
+{
+  GstStructure *s = user_data;
+  gchar *field = g_ascii_strdown (name, -1);
+  const gchar *before = gst_structure_get_string (s, field);
+
+  if (before) {
+    gchar *both = g_strdup_printf ("%s, %s", before, value);
+
+    gst_structure_set (s, field, G_TYPE_STRING, both, NULL);
+    g_free (both);
+  } else {
+    gst_structure_set (s, field, G_TYPE_STRING, value, NULL);
+  }
+  g_free (field);
+}
+
+GstStructure *
+gst_whep_request_get_headers (GstWhepRequest * req, gchar ** method,
+    gchar ** path)
+{
+  GstStructure *s = gst_structure_new_empty ("headers");
+
+  soup_message_headers_foreach (soup_server_message_get_request_headers
+      (req->msg), add_header_field, s);
+  *method = g_strdup (soup_server_message_get_method (req->msg));
+  *path = g_strdup (g_uri_get_path (soup_server_message_get_uri (req->msg)));
+  return s;
 }
 
 static void
@@ -747,16 +789,90 @@ server_thread_func (gpointer data)
   return NULL;
 }
 
+/* A listening socket on @addr with our backlog, made as libsoup makes its
+ * own (an IPv6 one only for IPv6, the address reusable), then handed to
+ * libsoup: soup_server_listen*() has no way to set the backlog.
+ * Returns the port bound, 0 on error. */
+static guint
+listen_socket (SoupServer * soup, GSocketAddress * addr,
+    SoupServerListenOptions options, GError ** error)
+{
+  GSocketFamily family = g_socket_address_get_family (addr);
+  GSocketAddress *local = NULL;
+  GSocket *socket;
+  guint port = 0;
+
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return 0;
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (g_socket_bind (socket, addr, TRUE, error) &&
+      g_socket_listen (socket, error) &&
+      (local = g_socket_get_local_address (socket, error)) &&
+      soup_server_listen_socket (soup, socket, options, error))
+    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_clear_object (&local);
+  g_object_unref (socket);
+  return port;
+}
+
+static guint
+listen_any (SoupServer * soup, GSocketFamily family, guint port,
+    SoupServerListenOptions options, GError ** error)
+{
+  GInetAddress *any = g_inet_address_new_any (family);
+  GSocketAddress *addr = g_inet_socket_address_new (any, port);
+
+  port = listen_socket (soup, addr, options, error);
+  g_object_unref (addr);
+  g_object_unref (any);
+  return port;
+}
+
+/* All interfaces as soup_server_listen_all() does it: 0.0.0.0 (which
+ * picks the port when @port is 0), then :: on the same port, and no IPv6
+ * on a host without it is fine. */
 static gboolean
 listen_on (SoupServer * soup, const gchar * address, guint port,
     gboolean https, GError ** error)
 {
   SoupServerListenOptions options = https ? SOUP_SERVER_LISTEN_HTTPS : 0;
   GSocketAddress *addr;
-  gboolean ok;
+  GError *v6_error = NULL;
+  guint bound, tries;
 
-  if (address == NULL || *address == '\0')
-    return soup_server_listen_all (soup, port, options, error);
+  if (address == NULL || *address == '\0') {
+    for (tries = 0; tries < 10; tries++) {
+      bound = listen_any (soup, G_SOCKET_FAMILY_IPV4, port, options, error);
+      if (bound == 0)
+        return FALSE;
+      if (listen_any (soup, G_SOCKET_FAMILY_IPV6, bound, options, &v6_error))
+        return TRUE;
+      if (g_error_matches (v6_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) ||
+          g_error_matches (v6_error, G_IO_ERROR,
+              G_IO_ERROR_CONNECTION_REFUSED)) {
+        GST_DEBUG ("no IPv6: %s", v6_error->message);
+        g_error_free (v6_error);
+        return TRUE;
+      }
+      /* drop the IPv4 listener: a port picked for us may be taken on the
+       * IPv6 side, then try another */
+      soup_server_disconnect (soup);
+      if (port != 0 || !g_error_matches (v6_error, G_IO_ERROR,
+              G_IO_ERROR_ADDRESS_IN_USE))
+        break;
+      g_clear_error (&v6_error);
+    }
+    if (v6_error)
+      g_propagate_error (error, v6_error);
+    else
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+          "found no port free on both IPv4 and IPv6");
+    return FALSE;
+  }
 
   addr = g_inet_socket_address_new_from_string (address, port);
   if (addr == NULL) {
@@ -764,9 +880,9 @@ listen_on (SoupServer * soup, const gchar * address, guint port,
         "'%s' is not an IP address", address);
     return FALSE;
   }
-  ok = soup_server_listen (soup, addr, options, error);
+  bound = listen_socket (soup, addr, options, error);
   g_object_unref (addr);
-  return ok;
+  return bound != 0;
 }
 
 static guint
