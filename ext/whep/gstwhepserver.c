@@ -341,19 +341,14 @@ gst_whep_request_respond_error (GstWhepRequest * req, guint status,
 static void
 request_forget_message (GstWhepRequest * req)
 {
-  gulong finished_id = req->finished_id;
-
   g_mutex_lock (&req->lock);
   req->done = TRUE;
   g_mutex_unlock (&req->lock);
   req->client_gone = TRUE;
-  /* The id is cleared before the disconnect: the closure's notify may drop
-   * the last reference, and then @req is gone when it returns (ASan saw
-   * "req->finished_id = 0" written into freed memory when the server
-   * stopped under load).  Nothing may touch @req after this. */
-  req->finished_id = 0;
-  if (finished_id)
-    g_signal_handler_disconnect (req->msg, finished_id);
+  if (req->finished_id) {
+    g_signal_handler_disconnect (req->msg, req->finished_id);
+    req->finished_id = 0;
+  }
 }
 
 static void
@@ -403,37 +398,6 @@ find_endpoint (GstWhepServer * server, const gchar * path,
     }
   }
   return NULL;
-}
-
-static void
-add_header_field (const char *name, const char *value, gpointer user_data)
-{
-  GstStructure *s = user_data;
-  gchar *field = g_ascii_strdown (name, -1);
-  const gchar *before = gst_structure_get_string (s, field);
-
-  if (before) {
-    gchar *both = g_strdup_printf ("%s, %s", before, value);
-
-    gst_structure_set (s, field, G_TYPE_STRING, both, NULL);
-    g_free (both);
-  } else {
-    gst_structure_set (s, field, G_TYPE_STRING, value, NULL);
-  }
-  g_free (field);
-}
-
-GstStructure *
-gst_whep_request_get_headers (GstWhepRequest * req, gchar ** method,
-    gchar ** path)
-{
-  GstStructure *s = gst_structure_new_empty ("headers");
-
-  soup_message_headers_foreach (soup_server_message_get_request_headers
-      (req->msg), add_header_field, s);
-  *method = g_strdup (soup_server_message_get_method (req->msg));
-  *path = g_strdup (g_uri_get_path (soup_server_message_get_uri (req->msg)));
-  return s;
 }
 
 static void
