@@ -67,6 +67,10 @@ struct _GstWhepEndpoint
   gboolean stopped;
 
   gint n_waiting;               /* atomic */
+
+  /* set once before the endpoint starts */
+  GstWhepEndpointAuthorizeFunc authorize;
+  gpointer authorize_data;
 };
 
 #define ENDPOINT_LOCK(e) g_mutex_lock (&(e)->lock)
@@ -229,6 +233,24 @@ endpoint_offer (gpointer user_data, GstWhepRequest * req, const gchar * sdp,
   GstSDPMessage *offer;
   WhepStreamInfo info;
   guint generation;
+
+  if (endpoint->authorize) {
+    gchar *method, *path;
+    GstStructure *headers = gst_whep_request_get_headers (req, &method, &path);
+    gboolean allowed = endpoint->authorize (endpoint, method, path, headers,
+        endpoint->authorize_data);
+
+    GST_DEBUG_OBJECT (endpoint->element, "%s %s %s by the application",
+        method, path, allowed ? "authorized" : "refused");
+    gst_structure_free (headers);
+    g_free (method);
+    g_free (path);
+    if (!allowed) {
+      gst_whep_request_respond_error (req, SOUP_STATUS_FORBIDDEN,
+          "the application refused this request");
+      return;
+    }
+  }
 
   offer = whep_offer_parse (sdp, sdp_len, &error);
   if (offer == NULL) {
@@ -424,6 +446,14 @@ gst_whep_endpoint_new (GstElement * element, GstWhepMedia * media,
   endpoint->media = media;
   endpoint->pool = pool;
   return endpoint;
+}
+
+void
+gst_whep_endpoint_set_authorize (GstWhepEndpoint * endpoint,
+    GstWhepEndpointAuthorizeFunc func, gpointer user_data)
+{
+  endpoint->authorize = func;
+  endpoint->authorize_data = user_data;
 }
 
 void

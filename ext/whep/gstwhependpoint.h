@@ -34,6 +34,17 @@ G_DECLARE_FINAL_TYPE (GstWhepEndpoint, gst_whep_endpoint, GST, WHEP_ENDPOINT,
 GstWhepEndpoint *gst_whep_endpoint_new (GstElement * element,
     GstWhepMedia * media, GstWhepPool * pool);
 
+/* Asked on the server's thread, with no lock held, before a POST is
+ * looked at: FALSE refuses it with 403.  @headers is named "headers", a
+ * string field per header (lower case). */
+typedef gboolean (*GstWhepEndpointAuthorizeFunc) (GstWhepEndpoint * endpoint,
+    const gchar * method, const gchar * path, const GstStructure * headers,
+    gpointer user_data);
+
+/* Sets the hook; once, before gst_whep_endpoint_start(). */
+void gst_whep_endpoint_set_authorize (GstWhepEndpoint * endpoint,
+    GstWhepEndpointAuthorizeFunc func, gpointer user_data);
+
 /* @ready_timeout: seconds an offer waits for the stream; @player: serve
  * the player page. */
 void gst_whep_endpoint_set_settings (GstWhepEndpoint * endpoint,

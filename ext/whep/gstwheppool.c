@@ -40,6 +40,10 @@ typedef struct
   gboolean connected;
   gchar *remote_ufrag;          /* the viewer's ICE ufrag */
   gchar *etag;                  /* of the ICE session, once answered */
+  gint64 started_us;            /* monotonic, when it was let in */
+  /* fixed once the viewer left the table */
+  gboolean announced;           /* viewer_added was called for it */
+  gchar *end_reason;
 } Viewer;
 
 /* Locks: the pool's lock comes after the sink's (which holds it only to
@@ -81,6 +85,16 @@ struct _GstWhepPool
   /* viewers out of the table whose teardown runs in another thread */
   GList *ending;
   GCond ending_cond;            /* signalled when one leaves @ending */
+  /* counters for stats, protected by lock */
+  guint joining;                /* announced, not yet in the table */
+  guint64 joins;
+  guint64 leaves;
+  guint64 refused_unavailable;  /* 503 */
+  guint64 refused_not_acceptable;       /* 406 */
+
+  /* set once before the pool starts */
+  GstWhepPoolEvents events;
+  gpointer events_data;
 };
 
 #define POOL_LOCK(p) g_mutex_lock (&(p)->lock)
@@ -113,6 +127,7 @@ viewer_free (Viewer * viewer)
   gst_object_unref (viewer->session);
   g_free (viewer->remote_ufrag);
   g_free (viewer->etag);
+  g_free (viewer->end_reason);
   g_free (viewer->id);
   g_free (viewer);
 }
@@ -127,6 +142,16 @@ viewer_teardown (GstWhepPool * pool, Viewer * viewer)
   guint i;
 
   GST_INFO_OBJECT (pool->bin, "tearing down session %s", viewer->id);
+
+  /* Announced here, not where the viewer left the table: this thread may
+   * be one of webrtcbin's or a streaming thread there, never here. */
+  if (viewer->announced && pool->events.viewer_removed) {
+    gchar *address = gst_whep_session_get_remote_address (session);
+
+    pool->events.viewer_removed (pool, viewer->id, address,
+        viewer->end_reason, pool->events_data);
+    g_free (address);
+  }
 
   /* No packet may go to a socket that webrtcbin is about to close. */
   gst_whep_session_leave_fanout (session);
@@ -195,6 +220,8 @@ end_viewer (GstWhepPool * pool, const gchar * id, const gchar * reason,
   if (g_hash_table_steal_extended (pool->viewers, id, &key,
           (gpointer *) & viewer)) {
     g_free (key);
+    viewer->end_reason = g_strdup (reason);
+    pool->leaves++;
     if (!wait)
       pool->ending = g_list_prepend (pool->ending, viewer);
   }
@@ -468,8 +495,12 @@ static const GstWhepSessionCallbacks session_callbacks = {
 /* A viewer's start, on the server's thread */
 
 static void
-respond_unavailable (GstWhepRequest * req, const gchar * reason)
+respond_unavailable (GstWhepPool * pool, GstWhepRequest * req,
+    const gchar * reason)
 {
+  POOL_LOCK (pool);
+  pool->refused_unavailable++;
+  POOL_UNLOCK (pool);
   gst_whep_request_add_header (req, "Retry-After", RETRY_AFTER);
   gst_whep_request_respond_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE,
       reason);
@@ -491,6 +522,9 @@ viewer_new (GstWhepPool * pool, GstWhepRequest * req,
 
   plan = whep_answer_plan_new (offer, info, &error);
   if (plan == NULL) {
+    POOL_LOCK (pool);
+    pool->refused_not_acceptable++;
+    POOL_UNLOCK (pool);
     gst_whep_request_respond_error (req, SOUP_STATUS_NOT_ACCEPTABLE,
         error->message);
     g_error_free (error);
@@ -577,8 +611,15 @@ viewer_admit (GstWhepPool * pool, Viewer * viewer, guint generation)
 
   POOL_LOCK (pool);
   admitted = pool->running && pool->generation == generation;
-  if (admitted)
+  pool->joining--;
+  if (admitted) {
+    viewer->started_us = g_get_monotonic_time ();
     g_hash_table_insert (pool->viewers, g_strdup (viewer->id), viewer);
+  } else {
+    viewer->end_reason =
+        g_strdup ("the stream ended or stopped while the session was made");
+    pool->leaves++;
+  }
   POOL_UNLOCK (pool);
   return admitted;
 }
@@ -600,11 +641,11 @@ gst_whep_pool_start_viewer (GstWhepPool * pool, GstWhepRequest * req,
   shared = pool->shared;
   POOL_UNLOCK (pool);
   if (!running) {
-    respond_unavailable (req, "the stream has stopped");
+    respond_unavailable (pool, req, "the stream has stopped");
     return;
   }
   if (full) {
-    respond_unavailable (req, "the server has as many viewers as it may serve");
+    respond_unavailable (pool, req, "the server has as many viewers as it may serve");
     return;
   }
 
@@ -616,15 +657,27 @@ gst_whep_pool_start_viewer (GstWhepPool * pool, GstWhepRequest * req,
    * viewers from now on either finds it in the table or changes the
    * generation. */
   if (!viewer_attach (pool, viewer)) {
-    respond_unavailable (req, "could not link the viewer's branch");
+    respond_unavailable (pool, req, "could not link the viewer's branch");
     viewer_teardown (pool, viewer);
     return;
   }
   session = gst_object_ref (viewer->session);
+
+  /* Announced before it is in the table, so that nothing can end it
+   * before; it counts as a viewer meanwhile.  A viewer refused below is
+   * announced as removed. */
+  POOL_LOCK (pool);
+  pool->joining++;
+  pool->joins++;
+  POOL_UNLOCK (pool);
+  viewer->announced = TRUE;
+  if (pool->events.viewer_added)
+    pool->events.viewer_added (pool, viewer->id, NULL, pool->events_data);
+
   if (!viewer_admit (pool, viewer, generation)) {
     GST_INFO_OBJECT (pool->bin, "session %s: the stream ended meanwhile",
         viewer->id);
-    respond_unavailable (req,
+    respond_unavailable (pool, req,
         "the stream ended or stopped while the session was made");
     viewer_teardown (pool, viewer);
     gst_object_unref (session);
@@ -639,6 +692,7 @@ gst_whep_pool_start_viewer (GstWhepPool * pool, GstWhepRequest * req,
         gst_message_new_latency (GST_OBJECT (pool->bin)));
   GST_INFO_OBJECT (pool->bin, "session %s negotiating",
       gst_whep_session_get_id (session));
+
   gst_whep_session_negotiate (session, offer);
   gst_object_unref (session);
 }
@@ -788,6 +842,131 @@ gst_whep_pool_restart_ice (GstWhepPool * pool, const gchar * id,
   g_free (pwd);
   g_free (mid);
   return body;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Observation */
+
+guint
+gst_whep_pool_get_n_viewers (GstWhepPool * pool)
+{
+  guint n;
+
+  POOL_LOCK (pool);
+  n = g_hash_table_size (pool->viewers) + pool->joining;
+  POOL_UNLOCK (pool);
+  return n;
+}
+
+/* What the shared send path did for one of the viewer's tracks, as fields
+ * prefixed with @prefix ("video-", "audio-"). */
+static void
+add_track_stats (GstStructure * s, const gchar * prefix,
+    const GstWhepFanoutStats * st, guint clock_rate)
+{
+#define FIELD(name) (g_snprintf (field, sizeof (field), "%s%s", prefix, name),       field)
+  gchar field[64];
+
+  gst_structure_set (s,
+      FIELD ("packets-sent"), G_TYPE_UINT64, st->packets, NULL);
+  gst_structure_set (s, FIELD ("bytes-sent"), G_TYPE_UINT64, st->bytes, NULL);
+  gst_structure_set (s,
+      FIELD ("retransmitted"), G_TYPE_UINT64, st->retransmitted, NULL);
+  gst_structure_set (s, FIELD ("nacked"), G_TYPE_UINT64, st->nacked, NULL);
+  gst_structure_set (s,
+      FIELD ("keyframe-requests"), G_TYPE_UINT64, st->keyframe_requests, NULL);
+  gst_structure_set (s, FIELD ("dropped"), G_TYPE_UINT64, st->dropped, NULL);
+  if (st->have_report) {
+    gst_structure_set (s,
+        FIELD ("packets-lost"), G_TYPE_INT64, st->packets_lost, NULL);
+    gst_structure_set (s,
+        FIELD ("fraction-lost"), G_TYPE_DOUBLE, st->fraction_lost, NULL);
+    gst_structure_set (s, FIELD ("jitter"), G_TYPE_DOUBLE,
+        (gdouble) st->jitter / clock_rate, NULL);
+  }
+  if (st->round_trip_us >= 0)
+    gst_structure_set (s, FIELD ("round-trip"), G_TYPE_DOUBLE,
+        st->round_trip_us / (gdouble) G_USEC_PER_SEC, NULL);
+#undef FIELD
+}
+
+typedef struct
+{
+  GstWhepSession *session;
+  gboolean connected;
+  gint64 started_us;
+} ViewerSnapshot;
+
+GstStructure *
+gst_whep_pool_get_stats (GstWhepPool * pool)
+{
+  GValue array = G_VALUE_INIT;
+  GArray *snapshots;
+  GstStructure *stats;
+  GHashTableIter iter;
+  gpointer v;
+  gint64 now = g_get_monotonic_time ();
+  guint i;
+
+  snapshots = g_array_new (FALSE, FALSE, sizeof (ViewerSnapshot));
+  POOL_LOCK (pool);
+  stats = gst_structure_new ("application/x-whepsink-stats",
+      "n-viewers", G_TYPE_UINT, g_hash_table_size (pool->viewers) +
+      pool->joining, "joins", G_TYPE_UINT64, pool->joins,
+      "leaves", G_TYPE_UINT64, pool->leaves,
+      "refusals-unavailable", G_TYPE_UINT64, pool->refused_unavailable,
+      "refusals-not-acceptable", G_TYPE_UINT64, pool->refused_not_acceptable,
+      NULL);
+  g_hash_table_iter_init (&iter, pool->viewers);
+  while (g_hash_table_iter_next (&iter, NULL, &v)) {
+    Viewer *viewer = v;
+    ViewerSnapshot snap = { gst_object_ref (viewer->session),
+      viewer->connected, viewer->started_us
+    };
+
+    g_array_append_val (snapshots, snap);
+  }
+  POOL_UNLOCK (pool);
+
+  /* The sessions are asked with no lock held. */
+  gst_value_array_init (&array, snapshots->len);
+  for (i = 0; i < snapshots->len; i++) {
+    ViewerSnapshot *snap = &g_array_index (snapshots, ViewerSnapshot, i);
+    gchar *address = gst_whep_session_get_remote_address (snap->session);
+    GValue item = G_VALUE_INIT;
+    GstWhepFanoutStats st;
+    GstStructure *s;
+
+    s = gst_structure_new ("application/x-whepsink-viewer-stats",
+        "id", G_TYPE_STRING, gst_whep_session_get_id (snap->session),
+        "remote-address", G_TYPE_STRING, address,
+        "state", G_TYPE_STRING, snap->connected ? "connected" : "waiting",
+        "duration", G_TYPE_DOUBLE,
+        (now - snap->started_us) / (gdouble) G_USEC_PER_SEC, NULL);
+    if (gst_whep_session_get_send_stats (snap->session,
+            WHEP_MEDIA_KIND_VIDEO, &st))
+      add_track_stats (s, "video-", &st, 90000);
+    if (gst_whep_session_get_send_stats (snap->session,
+            WHEP_MEDIA_KIND_AUDIO, &st))
+      add_track_stats (s, "audio-", &st, 48000);
+
+    g_value_init (&item, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&item, s);
+    gst_value_array_append_and_take_value (&array, &item);
+    g_free (address);
+    gst_object_unref (snap->session);
+  }
+  gst_structure_take_value (stats, "viewers", &array);
+  g_array_unref (snapshots);
+  return stats;
+}
+
+void
+gst_whep_pool_set_events (GstWhepPool * pool, const GstWhepPoolEvents * events,
+    gpointer user_data)
+{
+  pool->events = *events;
+  pool->events_data = user_data;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -58,6 +58,22 @@ typedef struct
   const gchar *public_address;  /* announced in answers, or NULL */
 } GstWhepPoolSettings;
 
+/* What the pool tells its owner about viewers.  Called with no lock held. */
+typedef struct
+{
+  /* A viewer joins (on the server's thread), just before it is in the
+   * table; @address is NULL (ICE has not started). */
+  void (*viewer_added) (GstWhepPool * pool, const gchar * id,
+      const gchar * address, gpointer user_data);
+  /* A viewer that was added has left, for @reason, and is being torn down:
+   * in the thread that tears it down (the element's async call thread, or
+   * the one that stops the element), never in a streaming thread or a
+   * webrtcbin signal.  @address: "ip:port", or NULL if ICE never selected
+   * a pair. */
+  void (*viewer_removed) (GstWhepPool * pool, const gchar * id,
+      const gchar * address, const gchar * reason, gpointer user_data);
+} GstWhepPoolEvents;
+
 /* Sessions go into @bin (the whepsink, which owns the pool), linked to
  * @media's tracks or, once connected, on @fanout's shared send path.
  * Neither is owned: both must outlive the pool. */
@@ -132,5 +148,17 @@ gboolean gst_whep_pool_add_candidates (GstWhepPool * pool, const gchar * id,
  * @etag; NULL with @error if the restart could not be done. */
 gchar *gst_whep_pool_restart_ice (GstWhepPool * pool, const gchar * id,
     const WhepSdpFrag * frag, gchar ** etag, GError ** error);
+
+/* Sets the callbacks; once, before gst_whep_pool_start(). */
+void gst_whep_pool_set_events (GstWhepPool * pool,
+    const GstWhepPoolEvents * events, gpointer user_data);
+
+/* Viewers in the table (connected or not), and those being added. */
+guint gst_whep_pool_get_n_viewers (GstWhepPool * pool);
+
+/* An application/x-whepsink-stats structure: the totals, and in "viewers"
+ * a GstValueArray of one structure per viewer (see the element's
+ * get-stats signal).  Asks each session with no lock held. */
+GstStructure *gst_whep_pool_get_stats (GstWhepPool * pool);
 
 G_END_DECLS

@@ -401,6 +401,37 @@ find_endpoint (GstWhepServer * server, const gchar * path,
 }
 
 static void
+add_header_field (const char *name, const char *value, gpointer user_data)
+{
+  GstStructure *s = user_data;
+  gchar *field = g_ascii_strdown (name, -1);
+  const gchar *before = gst_structure_get_string (s, field);
+
+  if (before) {
+    gchar *both = g_strdup_printf ("%s, %s", before, value);
+
+    gst_structure_set (s, field, G_TYPE_STRING, both, NULL);
+    g_free (both);
+  } else {
+    gst_structure_set (s, field, G_TYPE_STRING, value, NULL);
+  }
+  g_free (field);
+}
+
+GstStructure *
+gst_whep_request_get_headers (GstWhepRequest * req, gchar ** method,
+    gchar ** path)
+{
+  GstStructure *s = gst_structure_new_empty ("headers");
+
+  soup_message_headers_foreach (soup_server_message_get_request_headers
+      (req->msg), add_header_field, s);
+  *method = g_strdup (soup_server_message_get_method (req->msg));
+  *path = g_strdup (g_uri_get_path (soup_server_message_get_uri (req->msg)));
+  return s;
+}
+
+static void
 respond_method_not_allowed (GstWhepRequest * req, const gchar * allow)
 {
   gchar *reason = g_strdup_printf ("method %s is not allowed here; use %s",

@@ -57,6 +57,12 @@ gboolean gst_whep_request_client_left (GstWhepRequest * req);
 /* TRUE once the request was answered or its client went away. */
 gboolean gst_whep_request_is_done (GstWhepRequest * req);
 
+/* The request's method and path, and its headers as a structure named
+ * "headers" with a string field per header (lower case; repeated headers
+ * joined with ", ").  On the server's thread only. */
+GstStructure *gst_whep_request_get_headers (GstWhepRequest * req,
+    gchar ** method, gchar ** path);
+
 /* What a server needs from an endpoint.  Every function is called on the
  * server's thread and must not block; each must answer @req, now or later. */
 typedef struct

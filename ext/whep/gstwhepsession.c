@@ -876,6 +876,28 @@ session_ice_stream (GstWhepSession * session, guint * stream_id)
   return agent;
 }
 
+gchar *
+gst_whep_session_get_remote_address (GstWhepSession * session)
+{
+  NiceCandidate *local = NULL, *remote = NULL;
+  gchar ip[NICE_ADDRESS_STRING_LEN], *address = NULL;
+  NiceAgent *agent;
+  guint stream_id = 0;
+
+  agent = session_ice_stream (session, &stream_id);
+  if (agent == NULL)
+    return NULL;
+  if (nice_agent_get_selected_pair (agent, stream_id, 1, &local, &remote) &&
+      remote) {
+    nice_address_to_string (&remote->addr, ip);
+    address = nice_address_ip_version (&remote->addr) == 6 ?
+        g_strdup_printf ("[%s]:%u", ip, nice_address_get_port (&remote->addr))
+        : g_strdup_printf ("%s:%u", ip, nice_address_get_port (&remote->addr));
+  }
+  g_object_unref (agent);
+  return address;
+}
+
 /* webrtcbin 1.22 cannot restart ICE ("FIXME: deal with ICE restarts"), so
  * this goes to its libnice agent directly: a restart gives the stream new
  * local credentials and starts the checks over with the viewer's new ones;

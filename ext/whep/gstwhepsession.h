@@ -105,6 +105,11 @@ GstPad *gst_whep_session_get_sink_pad (GstWhepSession * session,
  * connected. */
 guint gst_whep_session_get_silence (GstWhepSession * session);
 
+/* The viewer's address as "ip:port" ("[ip]:port" for IPv6), from the
+ * candidate pair ICE selected; NULL before ICE has selected one.  Free with
+ * g_free().  Any thread but a streaming one of the session. */
+gchar *gst_whep_session_get_remote_address (GstWhepSession * session);
+
 /* A remote candidate trickled in by the viewer ("candidate:..."), for the
  * m-line at @mline_index. */
 void gst_whep_session_add_remote_candidate (GstWhepSession * session,

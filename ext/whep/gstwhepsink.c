@@ -80,7 +80,20 @@ enum
   PROP_PUBLIC_ADDRESS,
   PROP_SEND_PATH,
   PROP_WAITING_VIEWERS,
+  PROP_VIEWERS,
 };
+
+enum
+{
+  SIGNAL_VIEWER_ADDED,
+  SIGNAL_VIEWER_REMOVED,
+  SIGNAL_GET_STATS,
+  SIGNAL_REMOVE_VIEWER,
+  SIGNAL_AUTHORIZE,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
 
 #define GST_TYPE_WHEP_SEND_PATH (gst_whep_send_path_get_type ())
 static GType
@@ -154,6 +167,10 @@ struct _GstWhepSink
   GstWhepServer *server;
   guint bound_port;
   gboolean use_fanout;
+
+  /* protected by lock */
+  guint64 refused_forbidden;    /* POSTs the application refused (403) */
+  gboolean disposing;           /* announce no viewer's end any more */
 };
 
 #define SINK_LOCK(s) g_mutex_lock (&(s)->lock)
@@ -194,6 +211,123 @@ media_ready (gpointer user_data)
   GstWhepSink *sink = user_data;
 
   gst_whep_endpoint_stream_ready (sink->endpoint);
+}
+
+/* ---------------------------------------------------------------------- */
+/* What the application hears of viewers, and asks */
+
+static void
+post_viewer_message (GstWhepSink * sink, const gchar * name,
+    const gchar * id, const gchar * address, const gchar * reason)
+{
+  GstStructure *s = gst_structure_new (name, "id", G_TYPE_STRING, id,
+      "remote-address", G_TYPE_STRING, address, NULL);
+
+  if (reason)
+    gst_structure_set (s, "reason", G_TYPE_STRING, reason, NULL);
+  gst_element_post_message (GST_ELEMENT (sink),
+      gst_message_new_element (GST_OBJECT (sink), s));
+}
+
+/* On the server's thread, no lock held. */
+static void
+pool_viewer_added (GstWhepPool * pool, const gchar * id,
+    const gchar * address, gpointer user_data)
+{
+  GstWhepSink *sink = user_data;
+
+  GST_INFO_OBJECT (sink, "viewer %s joins from %s", id,
+      address ? address : "an address not known yet");
+  g_signal_emit (sink, signals[SIGNAL_VIEWER_ADDED], 0, id, address);
+  post_viewer_message (sink, "whepsink-viewer-added", id, address, NULL);
+  g_object_notify (G_OBJECT (sink), "viewers");
+}
+
+/* In the thread that tears the viewer down, no lock held. */
+static void
+pool_viewer_removed (GstWhepPool * pool, const gchar * id,
+    const gchar * address, const gchar * reason, gpointer user_data)
+{
+  GstWhepSink *sink = user_data;
+  gboolean disposing;
+
+  SINK_LOCK (sink);
+  disposing = sink->disposing;
+  SINK_UNLOCK (sink);
+  GST_INFO_OBJECT (sink, "viewer %s from %s leaves: %s", id,
+      address ? address : "an unknown address", reason);
+  /* a message would hold the element while it goes */
+  if (disposing)
+    return;
+  g_signal_emit (sink, signals[SIGNAL_VIEWER_REMOVED], 0, id, address);
+  post_viewer_message (sink, "whepsink-viewer-removed", id, address, reason);
+  g_object_notify (G_OBJECT (sink), "viewers");
+}
+
+static const GstWhepPoolEvents pool_events = {
+  pool_viewer_added,
+  pool_viewer_removed,
+};
+
+/* On the server's thread, no lock held. */
+static gboolean
+endpoint_authorize (GstWhepEndpoint * endpoint, const gchar * method,
+    const gchar * path, const GstStructure * headers, gpointer user_data)
+{
+  GstWhepSink *sink = user_data;
+  gboolean allowed = TRUE;
+
+  g_signal_emit (sink, signals[SIGNAL_AUTHORIZE], 0, method, path, headers,
+      &allowed);
+  if (!allowed) {
+    GST_INFO_OBJECT (sink, "%s %s refused by the application", method, path);
+    SINK_LOCK (sink);
+    sink->refused_forbidden++;
+    SINK_UNLOCK (sink);
+  }
+  return allowed;
+}
+
+/* Handlers run before the class handler (run-last): the first FALSE ends
+ * the emission and refuses the request. */
+static gboolean
+authorize_accumulator (GSignalInvocationHint * ihint, GValue * return_accu,
+    const GValue * handler_return, gpointer data)
+{
+  gboolean allowed = g_value_get_boolean (handler_return);
+
+  g_value_set_boolean (return_accu, allowed);
+  return allowed;
+}
+
+static gboolean
+gst_whep_sink_authorize (GstWhepSink * sink, const gchar * method,
+    const gchar * path, const GstStructure * headers)
+{
+  return TRUE;
+}
+
+static GstStructure *
+gst_whep_sink_get_stats (GstWhepSink * sink)
+{
+  GstStructure *stats = gst_whep_pool_get_stats (sink->pool);
+  guint64 forbidden;
+
+  SINK_LOCK (sink);
+  forbidden = sink->refused_forbidden;
+  SINK_UNLOCK (sink);
+  gst_structure_set (stats, "refusals-forbidden", G_TYPE_UINT64, forbidden,
+      NULL);
+  return stats;
+}
+
+static gboolean
+gst_whep_sink_remove_viewer (GstWhepSink * sink, const gchar * id)
+{
+  if (id == NULL)
+    return FALSE;
+  return gst_whep_pool_end_viewer (sink->pool, id, "removed by the "
+      "application");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -661,6 +795,9 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_WAITING_VIEWERS:
       g_value_set_uint (value, gst_whep_endpoint_get_waiting (sink->endpoint));
       break;
+    case PROP_VIEWERS:
+      g_value_set_uint (value, gst_whep_pool_get_n_viewers (sink->pool));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -676,6 +813,9 @@ gst_whep_sink_dispose (GObject * object)
   /* An element is set to NULL before it goes, which stopped all this
    * already; if not, no session may outlive the bin it is torn down from,
    * nor a teardown on its way. */
+  SINK_LOCK (sink);
+  sink->disposing = TRUE;
+  SINK_UNLOCK (sink);
   if (sink->pool) {
     gst_whep_endpoint_stop (sink->endpoint);
     gst_whep_pool_stop (sink->pool);
@@ -929,6 +1069,120 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           "Viewers whose offer waits for the stream to start",
           0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstWhepSink:viewers:
+   *
+   * The viewers the element serves now, connected or not: from the moment
+   * a viewer is added (#GstWhepSink::viewer-added, before its answer) until
+   * it is removed.  Offers waiting for the stream are not counted (see
+   * #GstWhepSink:waiting-viewers).  Notified on every change.
+   */
+  g_object_class_install_property (gobject_class, PROP_VIEWERS,
+      g_param_spec_uint ("viewers", "Viewers",
+          "The number of viewers served now, connected or still connecting.",
+          0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstWhepSink::viewer-added:
+   * @whepsink: the #GstWhepSink
+   * @id: the session id, the last segment of the session URL (`Location`)
+   * @remote_address: (nullable): the viewer's "ip:port", or %NULL if not
+   *   known yet (always, for now: ICE has not started)
+   *
+   * A viewer's offer was accepted and its session made; its answer is on
+   * the way.  Emitted on the HTTP server's thread, with no lock held,
+   * before the answer is sent; an element message named
+   * `whepsink-viewer-added` (fields `id`, `remote-address`) follows on the
+   * bus.
+   */
+  signals[SIGNAL_VIEWER_ADDED] = g_signal_new ("viewer-added",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * GstWhepSink::viewer-removed:
+   * @whepsink: the #GstWhepSink
+   * @id: the session id
+   * @remote_address: (nullable): the viewer's "ip:port" from the candidate
+   *   pair ICE selected, or %NULL if it never had one
+   *
+   * A viewer that was added has ended, whatever the reason (DELETE,
+   * #GstWhepSink::remove-viewer, a timeout, ICE or DTLS failure, end of
+   * stream, the element stopping).  Emitted with no lock held from the
+   * thread that tears its session down: a thread of
+   * gst_element_call_async(), or the one that sets the element to READY
+   * or NULL; never a streaming thread.  An element message named
+   * `whepsink-viewer-removed` (fields `id`, `remote-address`, `reason`)
+   * follows on the bus.
+   */
+  signals[SIGNAL_VIEWER_REMOVED] = g_signal_new ("viewer-removed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * GstWhepSink::get-stats:
+   * @whepsink: the #GstWhepSink
+   *
+   * Returns an `application/x-whepsink-stats` structure: `n-viewers`
+   * (guint), the totals `joins`, `leaves`, `refusals-unavailable` (503),
+   * `refusals-not-acceptable` (406) and `refusals-forbidden` (403, by
+   * #GstWhepSink::authorize) (guint64), and `viewers`, a #GstValueArray
+   * of one structure per viewer: `id`, `remote-address` (string or
+   * %NULL), `state` ("waiting" or "connected"), `duration` (seconds,
+   * double), and per track, prefixed `video-` or `audio-`: `packets-sent`,
+   * `bytes-sent` (payload), `retransmitted`, `nacked`,
+   * `keyframe-requests`, `dropped` (guint64); once the viewer has sent a
+   * receiver report `packets-lost` (gint64), `fraction-lost` (0..1),
+   * `jitter` (seconds), and `round-trip` (seconds) once known.  The track
+   * fields come from the shared send path: with `send-path=per-viewer`
+   * they are left out.
+   *
+   * Returns: (transfer full): the statistics
+   */
+  signals[SIGNAL_GET_STATS] = g_signal_new_class_handler ("get-stats",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_whep_sink_get_stats), NULL, NULL, NULL,
+      GST_TYPE_STRUCTURE, 0);
+
+  /**
+   * GstWhepSink::remove-viewer:
+   * @whepsink: the #GstWhepSink
+   * @id: the session id
+   *
+   * Ends the viewer as a DELETE of its session URL would: its session is
+   * torn down soon in another thread, and its URL answers 404 from now on.
+   *
+   * Returns: %TRUE if there was such a viewer
+   */
+  signals[SIGNAL_REMOVE_VIEWER] = g_signal_new_class_handler ("remove-viewer",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_whep_sink_remove_viewer), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
+  /**
+   * GstWhepSink::authorize:
+   * @whepsink: the #GstWhepSink
+   * @method: the request's method ("POST")
+   * @path: the request's path
+   * @headers: a structure named "headers" with a string field per request
+   *   header, its name in lower case (repeated headers joined by ", ")
+   *
+   * Asked for every offer (POST) after #GstWhepSink:auth-token and CORS
+   * were checked, before the offer is looked at.  Return %FALSE to refuse
+   * it: the client gets 403 with a one-line reason.  The first handler that
+   * returns %FALSE ends the emission; with no handler every POST is
+   * allowed.  Emitted on the HTTP server's thread with no lock held: the
+   * handler must not block, for no other request of that server is served
+   * meanwhile.
+   *
+   * Returns: %TRUE to let the request through
+   */
+  signals[SIGNAL_AUTHORIZE] = g_signal_new_class_handler ("authorize",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+      G_CALLBACK (gst_whep_sink_authorize), authorize_accumulator, NULL, NULL,
+      G_TYPE_BOOLEAN, 3, G_TYPE_STRING, G_TYPE_STRING,
+      GST_TYPE_STRUCTURE | G_SIGNAL_TYPE_STATIC_SCOPE);
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "WHEP sink",
       "Sink/Network/WebRTC",
@@ -966,6 +1220,8 @@ gst_whep_sink_init (GstWhepSink * sink)
   sink->pool = gst_whep_pool_new (GST_BIN (sink), sink->media, sink->fanout);
   sink->endpoint = gst_whep_endpoint_new (GST_ELEMENT (sink), sink->media,
       sink->pool);
+  gst_whep_pool_set_events (sink->pool, &pool_events, sink);
+  gst_whep_endpoint_set_authorize (sink->endpoint, endpoint_authorize, sink);
   SINK_LOCK (sink);
   apply_settings (sink);
   SINK_UNLOCK (sink);
