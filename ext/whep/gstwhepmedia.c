@@ -43,6 +43,7 @@ typedef struct
   GstPad *spare_pad;            /* a newer pad of the same kind, for a swap */
   gboolean in_pmt;
   GstCaps *caps;                /* what the parser produced */
+  gint stale;                   /* atomic: caps from before a new demuxer */
   const gchar *profile;         /* interned, H.264 only */
   const gchar *level;           /* interned, H.264 only */
 } Track;
@@ -84,7 +85,7 @@ media_is_ready_unlocked (GstWhepMedia * media)
     if (!t->in_pmt)
       continue;
     n_in_pmt++;
-    if (t->caps == NULL)
+    if (t->caps == NULL || g_atomic_int_get (&t->stale))
       return FALSE;
     /* without the profile the offer's H.264 variants can't be ranked */
     if (t->kind == WHEP_MEDIA_KIND_VIDEO && t->profile == NULL)
@@ -171,6 +172,27 @@ track_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GST_DEBUG_OBJECT (media->bin, "track caps %" GST_PTR_FORMAT, caps);
   warn_if_browsers_cannot_decode (media, s);
   media_update_ready (media);
+  return GST_PAD_PROBE_OK;
+}
+
+/* After a new demuxer took over, a track keeps its caps (a parser whose
+ * output did not change sends no new CAPS event) and is ready again with
+ * the first buffer that reaches its tee.  (That may be one the old demuxer
+ * left in the queue: the caps are then still right for it, and a new
+ * stream's own caps follow with its first buffer.) */
+static GstPadProbeReturn
+track_flow_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstWhepMedia *media = user_data;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
+    Track *t = &media->tracks[i];
+
+    if (t->tee == GST_ELEMENT_CAST (GST_PAD_PARENT (pad)) &&
+        g_atomic_int_compare_and_exchange (&t->stale, 1, 0))
+      media_update_ready (media);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -514,6 +536,8 @@ track_build (GstWhepMedia * media, Track * track, const gchar * parser_name,
   pad = gst_element_get_static_pad (track->tee, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       track_caps_probe, media, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, track_flow_probe, media, NULL);
   if (track->kind == WHEP_MEDIA_KIND_VIDEO)
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
         track_upstream_probe, media, NULL);
@@ -565,9 +589,12 @@ media_replace_demux (GstWhepMedia * media)
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
     gst_clear_object (&media->tracks[i].linked_pad);
     gst_clear_object (&media->tracks[i].spare_pad);
-    gst_clear_caps (&media->tracks[i].caps);
-    media->tracks[i].profile = NULL;
-    media->tracks[i].level = NULL;
+    /* The caps stay: a parser whose output does not change sends no new
+     * CAPS event, and clearing them here left new viewers with 503 for
+     * good.  Ready again on the new PMT and each listed track's first
+     * buffer (track_flow_probe); new caps, if any, come before it. */
+    if (media->tracks[i].caps)
+      g_atomic_int_set (&media->tracks[i].stale, 1);
   }
   g_mutex_unlock (&media->lock);
 
@@ -953,6 +980,7 @@ gst_whep_media_reset (GstWhepMedia * media)
     gst_clear_object (&media->tracks[i].linked_pad);
     gst_clear_object (&media->tracks[i].spare_pad);
     gst_clear_caps (&media->tracks[i].caps);
+    g_atomic_int_set (&media->tracks[i].stale, 0);
     media->tracks[i].profile = NULL;
     media->tracks[i].level = NULL;
   }

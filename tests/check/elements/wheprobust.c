@@ -972,7 +972,8 @@ GST_START_TEST (test_ts_flipping_program_tables)
   TsRig *rig = ts_rig_start ();
 
   feed_hostile (rig->feeder, FEED_FLIP_TABLES, 90);
-  /* no new viewer: KNOWN BUG 3 (test_ts_new_viewer_after_table_change) */
+  /* no new viewer (one after a change of tables:
+   * test_ts_new_viewer_after_table_change) */
   ts_rig_check_recovers (rig, "flipping program tables", 0, 0);
   ts_rig_stop (rig);
 }
@@ -1001,8 +1002,8 @@ GST_START_TEST (test_ts_flipping_codecs)
 GST_END_TEST;
 
 /* A real upstream that restarts on other PIDs with another picture size,
- * then again: the viewer plays on through both.  (No new viewer after the
- * change: KNOWN BUG 3, test_ts_new_viewer_after_table_change.) */
+ * then again: the viewer plays on through both.  (A new viewer after the
+ * change: test_ts_new_viewer_after_table_change.) */
 GST_START_TEST (test_ts_upstream_changes_pids)
 {
   TsRig *rig = ts_rig_start ();
@@ -1016,14 +1017,14 @@ GST_START_TEST (test_ts_upstream_changes_pids)
 
 GST_END_TEST;
 
-/* KNOWN BUG 3 (run with WHEP_ROBUST_KNOWN_BUGS=1): after the program tables
- * change (an upstream restart on other PIDs), no new viewer is answered:
- * every POST waits for ready-timeout and gets 503.  media_replace_demux()
- * (gstwhepmedia.c) clears every track's caps and the stream is ready again
- * only when each track's tee sees a new CAPS event (track_caps_probe); a
- * parser whose output caps did not change (here Opus, and H.264 at the
- * same size) sends none, so the stream stays "not ready" until the
- * pipeline restarts.  The viewers that were there play on. */
+/* After the program tables change (an upstream restart on other PIDs), a
+ * new viewer is answered.  Was KNOWN BUG 3, fixed (gstwhepmedia.c: the
+ * tracks keep their caps and are ready again with the new PMT and the
+ * first buffer at each tee, track_flow_probe): every POST waited for
+ * ready-timeout and got 503, because media_replace_demux() cleared every
+ * track's caps and the stream was ready again only when each track's tee
+ * saw a new CAPS event; a parser whose output caps did not change (here
+ * Opus, and H.264 at the same size) sends none. */
 GST_START_TEST (test_ts_new_viewer_after_table_change)
 {
   TsRig *rig = ts_rig_start ();
@@ -2022,13 +2023,13 @@ wheprobust_suite (void)
   tcase_add_test (tc_ts, test_ts_pes_larger_than_any_frame);
   tcase_add_test (tc_ts, test_ts_stream_stops_mid_frame);
   tcase_add_test (tc_ts, test_ts_garbage_opus_pes);
+  tcase_add_test (tc_ts, test_ts_new_viewer_after_table_change);
 
   /* Reproducers of bugs not fixed yet (see each test's comment): they fail
    * today, so they run only when asked for. */
   if (env_uint ("WHEP_ROBUST_KNOWN_BUGS", 0)) {
     tcase_add_test (tc_ts, test_ts_flipping_codecs);
     tcase_add_test (tc_ts, test_ts_upstream_changes_codecs);
-    tcase_add_test (tc_ts, test_ts_new_viewer_after_table_change);
   } else {
     GST_INFO ("known-bug tests skipped (WHEP_ROBUST_KNOWN_BUGS=1 runs them)");
   }
