@@ -46,9 +46,11 @@ runtime_pkgs=(
 # To test: a real browser and the node runtime that drives it, iproute2 to
 # give the browser test a network namespace of its own (tests/browser/run.sh),
 # nftables to lose packets there on purpose (the NACK test), ca-certificates for npm, and the AddressSanitizer/UBSan runtimes for
-# `scripts/test.sh --sanitize`, and openssl to make the HTTPS test's
-# certificate.
-test_pkgs=(chromium iproute2 nftables ca-certificates libasan8 libubsan1 openssl)
+# `scripts/test.sh --sanitize`, openssl to make the HTTPS test's
+# certificate, and PyGObject with GStreamer's typelib for the Python example's
+# test (docs/examples/whep-events.py --self-test).
+test_pkgs=(chromium iproute2 nftables ca-certificates libasan8 libubsan1 openssl
+  python3-gi gir1.2-gstreamer-1.0)
 
 wanted=("${build_pkgs[@]}" "${runtime_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then
