@@ -877,6 +877,38 @@ gst_whep_media_handle_message (GstWhepMedia * media, GstMessage * message)
   return handled;
 }
 
+/* A demuxer's stream error ("This stream contains no valid or supported
+ * streams", for a program with nothing we serve) is about the input, which
+ * may get better: posted as an ERROR it would stop the application's
+ * pipeline.  Returns TRUE (and posts the demuxer's text as a warning of
+ * the bin) for such an error; the caller drops @message. */
+gboolean
+gst_whep_media_demote_demux_error (GstWhepMedia * media, GstMessage * message)
+{
+  GstObject *src = GST_MESSAGE_SRC (message);
+  GstElementFactory *factory;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR || !GST_IS_ELEMENT (src)
+      || GST_OBJECT_PARENT (src) != GST_OBJECT_CAST (media->bin))
+    return FALSE;
+  factory = gst_element_get_factory (GST_ELEMENT_CAST (src));
+  if (factory == NULL || g_strcmp0 (GST_OBJECT_NAME (factory), "tsdemux"))
+    return FALSE;
+  gst_message_parse_error (message, &error, &debug);
+  if (error->domain != GST_STREAM_ERROR) {
+    g_error_free (error);
+    g_free (debug);
+    return FALSE;
+  }
+  GST_ELEMENT_WARNING (media->bin, STREAM, DEMUX, ("%s", error->message),
+      ("%s: %s", GST_OBJECT_NAME (src), debug ? debug : "(no details)"));
+  g_error_free (error);
+  g_free (debug);
+  return TRUE;
+}
+
 void
 gst_whep_media_set_program (GstWhepMedia * media, gint program_number)
 {

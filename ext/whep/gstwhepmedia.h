@@ -61,6 +61,11 @@ const gchar *gst_whep_media_get_missing_element (GstWhepMedia * media);
 gboolean gst_whep_media_handle_message (GstWhepMedia * media,
     GstMessage * message);
 
+/* TRUE for a demuxer's stream error, posted again as the bin's warning:
+ * the caller drops the message. */
+gboolean gst_whep_media_demote_demux_error (GstWhepMedia * media,
+    GstMessage * message);
+
 /* The MPEG-TS program to serve, -1 for the first in the PAT. */
 void gst_whep_media_set_program (GstWhepMedia * media, gint program_number);
 

@@ -581,6 +581,11 @@ gst_whep_sink_handle_message (GstBin * bin, GstMessage * message)
   GstWhepSession *session;
 
   gst_whep_media_handle_message (sink->media, message);
+  /* bad input is not the application's error: a warning instead */
+  if (gst_whep_media_demote_demux_error (sink->media, message)) {
+    gst_message_unref (message);
+    return;
+  }
 
   session = session_of (GST_MESSAGE_SRC (message));
   if (session == NULL) {

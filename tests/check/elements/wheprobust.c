@@ -980,16 +980,18 @@ GST_START_TEST (test_ts_flipping_program_tables)
 
 GST_END_TEST;
 
-/* KNOWN BUG 2 (run with WHEP_ROBUST_KNOWN_BUGS=1): the same, with programs
- * whepsink cannot serve (HEVC, MPEG-2 video or private data, audio
- * sometimes gone).  whepsink leaves the tsdemux pads it has no track for
+/* The same, with programs whepsink cannot serve (HEVC, MPEG-2 video or
+ * private data, audio sometimes gone).  Was KNOWN BUG 2, fixed
+ * (gstwhepmedia.c: media_input_result() turns NOT_LINKED into OK,
+ * gst_whep_media_demote_demux_error() the demuxer's stream errors into
+ * warnings).  whepsink leaves the tsdemux pads it has no track for
  * unlinked (gstwhepmedia.c demux_pad_added: track_of_pad() == NULL ->
  * return); when no pad of the program is linked tsdemux returns
- * GST_FLOW_NOT_LINKED, the upstream source stops with "Internal data
- * stream error ... not-linked" and pushes EOS, and every viewer's session
- * ends ("end of stream").  A program with nothing servable also makes
+ * GST_FLOW_NOT_LINKED: the upstream source stopped with "Internal data
+ * stream error ... not-linked" and pushed EOS, and every viewer's session
+ * ended ("end of stream").  A program with nothing servable also makes
  * tsdemux post an ERROR ("This stream contains no valid or supported
- * streams") that whepsink lets through to the application. */
+ * streams"), which whepsink let through to the application. */
 GST_START_TEST (test_ts_flipping_codecs)
 {
   TsRig *rig = ts_rig_start ();
@@ -1036,8 +1038,8 @@ GST_START_TEST (test_ts_new_viewer_after_table_change)
 
 GST_END_TEST;
 
-/* KNOWN BUG 2 (run with WHEP_ROBUST_KNOWN_BUGS=1), as a real upstream
- * would meet it: H.264 + Opus, then HEVC + AAC on other PIDs for 3 s
+/* KNOWN BUG 2 (fixed, above) as a real upstream would meet it: H.264 +
+ * Opus, then HEVC + AAC on other PIDs for 3 s
  * (nothing whepsink can serve: both tsdemux pads stay unlinked, the source
  * stops with not-linked and EOS), then H.264 + Opus at another size on
  * other PIDs again. */
@@ -2023,13 +2025,13 @@ wheprobust_suite (void)
   tcase_add_test (tc_ts, test_ts_pes_larger_than_any_frame);
   tcase_add_test (tc_ts, test_ts_stream_stops_mid_frame);
   tcase_add_test (tc_ts, test_ts_garbage_opus_pes);
+  tcase_add_test (tc_ts, test_ts_flipping_codecs);
+  tcase_add_test (tc_ts, test_ts_upstream_changes_codecs);
   tcase_add_test (tc_ts, test_ts_new_viewer_after_table_change);
 
   /* Reproducers of bugs not fixed yet (see each test's comment): they fail
    * today, so they run only when asked for. */
   if (env_uint ("WHEP_ROBUST_KNOWN_BUGS", 0)) {
-    tcase_add_test (tc_ts, test_ts_flipping_codecs);
-    tcase_add_test (tc_ts, test_ts_upstream_changes_codecs);
   } else {
     GST_INFO ("known-bug tests skipped (WHEP_ROBUST_KNOWN_BUGS=1 runs them)");
   }
