@@ -15,6 +15,7 @@
 #include "whep-offer.h"
 #include "whep-sdpfrag.h"
 #include "whep-session-id.h"
+#include "whep-stats.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct _GstWhepEndpoint
   /* protected by lock */
   guint ready_timeout;
   gboolean player;
+  gboolean stats;
   /* from start to stop: set before the endpoint is registered, cleared
    * after it was removed, so that handlers always find them */
   GstWhepServer *server;
@@ -71,6 +73,8 @@ struct _GstWhepEndpoint
   /* set once before the endpoint starts */
   GstWhepEndpointAuthorizeFunc authorize;
   gpointer authorize_data;
+  GstWhepEndpointStatsFunc stats_func;
+  gpointer stats_data;
 };
 
 #define ENDPOINT_LOCK(e) g_mutex_lock (&(e)->lock)
@@ -386,11 +390,47 @@ endpoint_get_player_page (gpointer user_data)
   return g_bytes_new_take (html, strlen (html));
 }
 
+/* GET <path>/stats and GET <path>/metrics, when stats are served. */
+static void
+endpoint_get_resource (gpointer user_data, GstWhepRequest * req,
+    const gchar * name)
+{
+  GstWhepEndpoint *endpoint = user_data;
+  gboolean json = g_strcmp0 (name, "stats") == 0;
+  gboolean metrics = g_strcmp0 (name, "metrics") == 0;
+  GstStructure *stats;
+  gboolean enabled;
+  gchar *path, *body;
+
+  ENDPOINT_LOCK (endpoint);
+  enabled = endpoint->stats;
+  path = g_strdup (endpoint->path);
+  ENDPOINT_UNLOCK (endpoint);
+
+  if (!enabled || endpoint->stats_func == NULL || !(json || metrics)) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_NOT_FOUND,
+        "no such resource");
+    g_free (path);
+    return;
+  }
+  stats = endpoint->stats_func (endpoint->stats_data);
+  if (json)
+    body = whep_stats_to_json (stats);
+  else
+    body = whep_stats_to_prometheus (stats, path);
+  gst_whep_request_respond (req, SOUP_STATUS_OK, json ? "application/json" :
+      "text/plain; version=0.0.4; charset=utf-8", body);
+  gst_structure_free (stats);
+  g_free (body);
+  g_free (path);
+}
+
 static const GstWhepEndpointFuncs endpoint_funcs = {
   endpoint_offer,
   endpoint_delete,
   endpoint_patch,
   endpoint_get_player_page,
+  endpoint_get_resource,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -457,12 +497,21 @@ gst_whep_endpoint_set_authorize (GstWhepEndpoint * endpoint,
 }
 
 void
+gst_whep_endpoint_set_stats_func (GstWhepEndpoint * endpoint,
+    GstWhepEndpointStatsFunc func, gpointer user_data)
+{
+  endpoint->stats_func = func;
+  endpoint->stats_data = user_data;
+}
+
+void
 gst_whep_endpoint_set_settings (GstWhepEndpoint * endpoint,
-    guint ready_timeout, gboolean player)
+    guint ready_timeout, gboolean player, gboolean stats)
 {
   ENDPOINT_LOCK (endpoint);
   endpoint->ready_timeout = ready_timeout;
   endpoint->player = player;
+  endpoint->stats = stats;
   ENDPOINT_UNLOCK (endpoint);
 }
 

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  *                           stream (at most ready-timeout, at most 64)
  *   PATCH <path>/<id>       trickled candidates, or an ICE restart
  *   DELETE <path>/<id>      the viewer's end
+ *   GET <path>/stats        the statistics as JSON, and
+ *   GET <path>/metrics      as Prometheus text (with stats=true)
  *   GET parent of <path>    the player page
  *
  * The viewers themselves are the pool's; the endpoint speaks HTTP for
@@ -45,10 +47,20 @@ typedef gboolean (*GstWhepEndpointAuthorizeFunc) (GstWhepEndpoint * endpoint,
 void gst_whep_endpoint_set_authorize (GstWhepEndpoint * endpoint,
     GstWhepEndpointAuthorizeFunc func, gpointer user_data);
 
+/* The element's statistics (an application/x-whepsink-stats structure),
+ * asked on the server's thread with no lock held. */
+typedef GstStructure *(*GstWhepEndpointStatsFunc) (gpointer user_data);
+
+/* Sets where the statistics come from; once, before
+ * gst_whep_endpoint_start(). */
+void gst_whep_endpoint_set_stats_func (GstWhepEndpoint * endpoint,
+    GstWhepEndpointStatsFunc func, gpointer user_data);
+
 /* @ready_timeout: seconds an offer waits for the stream; @player: serve
- * the player page. */
+ * the player page; @stats: serve GET <path>/stats (JSON) and
+ * GET <path>/metrics (Prometheus). */
 void gst_whep_endpoint_set_settings (GstWhepEndpoint * endpoint,
-    guint ready_timeout, gboolean player);
+    guint ready_timeout, gboolean player, gboolean stats);
 
 /* Registers the endpoint on @server at @path; FALSE (with @error) if the
  * path is taken. */

@@ -612,6 +612,9 @@ handle_request (SoupServer * soup, SoupServerMessage * msg, const char *path,
       respond_method_not_allowed (req, ENDPOINT_METHODS);
     else if (check_authorized (ep, req))
       handle_offer (server, ep, req);
+  } else if (strcmp (method, "GET") == 0 && ep->funcs.get_resource) {
+    if (check_authorized (ep, req))
+      ep->funcs.get_resource (ep->user_data, req, session_id);
   } else {
     if (strcmp (method, "DELETE") != 0 && strcmp (method, "PATCH") != 0)
       respond_method_not_allowed (req, SESSION_METHODS);

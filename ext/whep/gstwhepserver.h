@@ -81,6 +81,9 @@ typedef struct
   /* the player page to serve at the parent of <path>, or NULL for none;
    * the returned bytes are owned by the caller */
   GBytes *(*get_player_page) (gpointer user_data);
+  /* GET <path>/<name> (authorized like PATCH and DELETE); NULL: 405 */
+  void (*get_resource) (gpointer user_data, GstWhepRequest * req,
+      const gchar * name);
 } GstWhepEndpointFuncs;
 
 /* What an endpoint asks of the HTTP layer. */

@@ -48,6 +48,7 @@ GST_DEBUG_CATEGORY_STATIC (whep_sink_debug);
 #define DEFAULT_READY_TIMEOUT 10
 #define DEFAULT_PLAYER TRUE
 #define DEFAULT_PROGRAM_NUMBER -1
+#define DEFAULT_STATS FALSE
 
 #define DEFAULT_CONNECT_TIMEOUT 20
 #define DEFAULT_IDLE_TIMEOUT 20
@@ -81,6 +82,7 @@ enum
   PROP_SEND_PATH,
   PROP_WAITING_VIEWERS,
   PROP_VIEWERS,
+  PROP_STATS,
 };
 
 enum
@@ -162,6 +164,7 @@ struct _GstWhepSink
   gboolean ice_tcp;
   gchar *public_address;
   GstWhepSendPath send_path;
+  gboolean stats;
 
   /* from READY to NULL, protected by lock */
   GstWhepServer *server;
@@ -201,7 +204,7 @@ apply_settings (GstWhepSink * sink)
 
   gst_whep_pool_set_settings (sink->pool, &settings);
   gst_whep_endpoint_set_settings (sink->endpoint, sink->ready_timeout,
-      sink->player);
+      sink->player, sink->stats);
 }
 
 /* From a streaming or bus thread: the tracks are known. */
@@ -319,6 +322,13 @@ gst_whep_sink_get_stats (GstWhepSink * sink)
   gst_structure_set (stats, "refusals-forbidden", G_TYPE_UINT64, forbidden,
       NULL);
   return stats;
+}
+
+/* For GET <path>/stats and /metrics, on the server's thread. */
+static GstStructure *
+endpoint_stats (gpointer user_data)
+{
+  return gst_whep_sink_get_stats (GST_WHEP_SINK (user_data));
 }
 
 static gboolean
@@ -670,6 +680,9 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     case PROP_PLAYER:
       sink->player = g_value_get_boolean (value);
       break;
+    case PROP_STATS:
+      sink->stats = g_value_get_boolean (value);
+      break;
     case PROP_PROGRAM_NUMBER:
       sink->program_number = g_value_get_int (value);
       program_changed = TRUE;
@@ -802,6 +815,9 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_VIEWERS:
       g_value_set_uint (value, gst_whep_pool_get_n_viewers (sink->pool));
+      break;
+    case PROP_STATS:
+      g_value_set_boolean (value, sink->stats);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1088,6 +1104,24 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * GstWhepSink:stats:
+   *
+   * Serve the figures of #GstWhepSink::get-stats over HTTP:
+   * `GET <path>/stats` as a JSON object (the same fields, `viewers` an
+   * array of objects) and `GET <path>/metrics` in Prometheus' text format
+   * (`whepsink_viewers`, `whepsink_joins_total`, `whepsink_leaves_total`,
+   * `whepsink_refusals_total`, and `whepsink_viewer_*` per viewer and
+   * track, each labelled with the endpoint's path).  Off, both are 404.
+   * With #GstWhepSink:auth-token they need the bearer token too.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boolean ("stats", "Stats",
+          "Serve the statistics at GET <path>/stats (JSON) and "
+          "GET <path>/metrics (Prometheus text).", DEFAULT_STATS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstWhepSink::viewer-added:
    * @whepsink: the #GstWhepSink
    * @id: the session id, the last segment of the session URL (`Location`)
@@ -1216,6 +1250,7 @@ gst_whep_sink_init (GstWhepSink * sink)
   sink->max_viewers = DEFAULT_MAX_VIEWERS;
   sink->ice_tcp = DEFAULT_ICE_TCP;
   sink->send_path = DEFAULT_SEND_PATH;
+  sink->stats = DEFAULT_STATS;
 
   sink->fanout = gst_whep_fanout_new ();
   sink->sinkpad = gst_ghost_pad_new_no_target_from_template ("sink",
@@ -1227,6 +1262,7 @@ gst_whep_sink_init (GstWhepSink * sink)
       sink->pool);
   gst_whep_pool_set_events (sink->pool, &pool_events, sink);
   gst_whep_endpoint_set_authorize (sink->endpoint, endpoint_authorize, sink);
+  gst_whep_endpoint_set_stats_func (sink->endpoint, endpoint_stats, sink);
   SINK_LOCK (sink);
   apply_settings (sink);
   SINK_UNLOCK (sink);

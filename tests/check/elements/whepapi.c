@@ -7,6 +7,7 @@
  * viewer-added and viewer-removed signals and bus messages, get-stats,
  * remove-viewer and authorize. */
 #include <gst/check/gstcheck.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "whep-test-client.h"
@@ -519,6 +520,122 @@ GST_START_TEST (test_authorize)
 
 GST_END_TEST;
 
+/* ---------------------------------------------------------------------- */
+/* Statistics over HTTP */
+
+static guint
+http_get (const gchar * url, const gchar * token, gchar ** body,
+    gchar ** content_type)
+{
+  gchar *auth = token ? g_strconcat ("Bearer ", token, NULL) : NULL;
+  const gchar *headers[] = { "Authorization", auth, NULL };
+  gpointer response_headers = NULL;
+  guint status;
+
+  status = whep_test_http_full ("GET", url, token ? headers : NULL, NULL,
+      NULL, 0, body, &response_headers);
+  if (content_type)
+    *content_type = response_headers ?
+        g_strdup (soup_message_headers_get_content_type (response_headers,
+            NULL)) : NULL;
+  if (response_headers)
+    soup_message_headers_unref (response_headers);
+  g_free (auth);
+  return status;
+}
+
+GST_START_TEST (test_stats_off_by_default)
+{
+  WhepTestServer *s = whep_test_server_start (AV_PIPELINE (""),
+      GST_STATE_PLAYING);
+  gchar *url = g_strconcat (s->endpoint, "/stats", NULL);
+  gchar *metrics = g_strconcat (s->endpoint, "/metrics", NULL);
+  gboolean stats = TRUE;
+
+  g_object_get (s->whep, "stats", &stats, NULL);
+  fail_if (stats);
+  fail_unless_equals_int (http_get (url, NULL, NULL, NULL), 404);
+  fail_unless_equals_int (http_get (metrics, NULL, NULL, NULL), 404);
+  g_free (url);
+  g_free (metrics);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stats_json_and_metrics)
+{
+  WhepTestServer *s = whep_test_server_start (AV_PIPELINE ("stats=true"),
+      GST_STATE_PLAYING);
+  gchar *url = g_strconcat (s->endpoint, "/stats", NULL);
+  gchar *metrics = g_strconcat (s->endpoint, "/metrics", NULL);
+  gchar *body = NULL, *ctype = NULL, *expect;
+  WhepTestClient *a;
+
+  fail_unless_equals_int (http_get (url, NULL, &body, &ctype), 200);
+  fail_unless_equals_string (ctype, "application/json");
+  fail_unless (strstr (body, "\"n-viewers\" : 0"), "%s", body);
+  fail_unless (strstr (body, "\"viewers\" : [") , "%s", body);
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&ctype, g_free);
+
+  a = viewer_connect (s, TRUE);
+  fail_unless (whep_test_client_wait_frames (a, 10, 10, 15000));
+
+  fail_unless_equals_int (http_get (url, NULL, &body, NULL), 200);
+  fail_unless (strstr (body, "\"n-viewers\" : 1"), "%s", body);
+  fail_unless (strstr (body, viewer_id (a)), "%s", body);
+  fail_unless (strstr (body, "\"video-packets-sent\" : "), "%s", body);
+  fail_unless (strstr (body, "\"state\" : \"connected\""), "%s", body);
+  g_clear_pointer (&body, g_free);
+
+  fail_unless_equals_int (http_get (metrics, NULL, &body, &ctype), 200);
+  fail_unless (g_str_has_prefix (ctype, "text/plain"), "%s", ctype);
+  fail_unless (strstr (body, "# TYPE whepsink_viewers gauge\n"), "%s", body);
+  fail_unless (strstr (body, "\nwhepsink_viewers{path=\"/whep\"} 1\n"),
+      "%s", body);
+  fail_unless (strstr (body, "\nwhepsink_joins_total{path=\"/whep\"} 1\n"),
+      "%s", body);
+  fail_unless (strstr (body, "# TYPE whepsink_viewer_packets_sent_total "
+          "counter\n"), "%s", body);
+  expect = g_strdup_printf ("\nwhepsink_viewer_packets_sent_total{"
+      "path=\"/whep\",id=\"%s\",kind=\"audio\"} ", viewer_id (a));
+  fail_unless (strstr (body, expect), "%s", body);
+  g_free (expect);
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&ctype, g_free);
+
+  fail_unless_equals_int (whep_test_client_delete (a), 200);
+  whep_test_client_free (a);
+  g_free (url);
+  g_free (metrics);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stats_need_the_token)
+{
+  WhepTestServer *s = whep_test_server_start (AV_PIPELINE
+      ("stats=true auth-token=secret"), GST_STATE_PLAYING);
+  gchar *url = g_strconcat (s->endpoint, "/stats", NULL);
+  gchar *metrics = g_strconcat (s->endpoint, "/metrics", NULL);
+  gchar *other = g_strconcat (s->endpoint, "/other", NULL);
+
+  fail_unless_equals_int (http_get (url, NULL, NULL, NULL), 401);
+  fail_unless_equals_int (http_get (metrics, NULL, NULL, NULL), 401);
+  fail_unless_equals_int (http_get (url, "wrong", NULL, NULL), 401);
+  fail_unless_equals_int (http_get (url, "secret", NULL, NULL), 200);
+  fail_unless_equals_int (http_get (metrics, "secret", NULL, NULL), 200);
+  fail_unless_equals_int (http_get (other, "secret", NULL, NULL), 404);
+  g_free (url);
+  g_free (metrics);
+  g_free (other);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
 static Suite *
 whepapi_suite (void)
 {
@@ -526,6 +643,7 @@ whepapi_suite (void)
   TCase *tc_events = tcase_create ("events");
   TCase *tc_stats = tcase_create ("stats");
   TCase *tc_control = tcase_create ("control");
+  TCase *tc_http = tcase_create ("http");
 
   suite_add_tcase (s, tc_events);
   tcase_set_timeout (tc_events, 60);
@@ -539,6 +657,12 @@ whepapi_suite (void)
   tcase_set_timeout (tc_control, 60);
   tcase_add_test (tc_control, test_remove_viewer);
   tcase_add_test (tc_control, test_authorize);
+
+  suite_add_tcase (s, tc_http);
+  tcase_set_timeout (tc_http, 60);
+  tcase_add_test (tc_http, test_stats_off_by_default);
+  tcase_add_test (tc_http, test_stats_json_and_metrics);
+  tcase_add_test (tc_http, test_stats_need_the_token);
   return s;
 }
 
