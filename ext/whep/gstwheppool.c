@@ -468,6 +468,13 @@ session_connected (GstWhepSession * session, gpointer user_data)
   destroy_source (timeout);
   GST_INFO_OBJECT (pool->bin, "session %s connected",
       gst_whep_session_get_id (session));
+  if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG) {
+    gchar *address = gst_whep_session_get_remote_address (session);
+
+    GST_DEBUG_OBJECT (pool->bin, "session %s: ICE selected %s",
+        gst_whep_session_get_id (session), address ? address : "no pair yet");
+    g_free (address);
+  }
 }
 
 static void

@@ -244,6 +244,8 @@ pool_viewer_added (GstWhepPool * pool, const gchar * id,
   g_signal_emit (sink, signals[SIGNAL_VIEWER_ADDED], 0, id, address);
   post_viewer_message (sink, "whepsink-viewer-added", id, address, NULL);
   g_object_notify (G_OBJECT (sink), "viewers");
+  GST_DEBUG_OBJECT (sink, "viewer %s announced, %u viewers now", id,
+      gst_whep_pool_get_n_viewers (pool));
 }
 
 /* In the thread that tears the viewer down, no lock held. */
@@ -265,6 +267,8 @@ pool_viewer_removed (GstWhepPool * pool, const gchar * id,
   g_signal_emit (sink, signals[SIGNAL_VIEWER_REMOVED], 0, id, address);
   post_viewer_message (sink, "whepsink-viewer-removed", id, address, reason);
   g_object_notify (G_OBJECT (sink), "viewers");
+  GST_DEBUG_OBJECT (sink, "viewer %s announced gone, %u viewers now", id,
+      gst_whep_pool_get_n_viewers (pool));
 }
 
 static const GstWhepPoolEvents pool_events = {

@@ -373,6 +373,39 @@ GST_START_TEST (test_get_stats)
 
 GST_END_TEST;
 
+/* The per-viewer path has no shared counters: the track fields are left
+ * out, the rest is there. */
+GST_START_TEST (test_get_stats_per_viewer_path)
+{
+  WhepTestServer *s = whep_test_server_start (AV_PIPELINE
+      ("send-path=per-viewer"), GST_STATE_PLAYING);
+  const GstStructure *v;
+  GstStructure *stats;
+  WhepTestClient *a;
+
+  a = viewer_connect (s, TRUE);
+  fail_unless (whep_test_client_wait_frames (a, 5, 5, 15000));
+  stats = get_stats (s->whep);
+  fail_unless_equals_int (stats_u64 (stats, "joins"), 1);
+  v = stats_viewer (stats, 0);
+  fail_unless (v != NULL);
+  fail_unless_equals_string (gst_structure_get_string (v, "id"),
+      viewer_id (a));
+  fail_unless_equals_string (gst_structure_get_string (v, "state"),
+      "connected");
+  fail_unless (is_address (gst_structure_get_string (v, "remote-address")));
+  fail_unless (gst_structure_has_field (v, "duration"));
+  fail_if (gst_structure_has_field (v, "video-packets-sent"));
+  fail_if (gst_structure_has_field (v, "audio-packets-sent"));
+  gst_structure_free (stats);
+
+  fail_unless_equals_int (whep_test_client_delete (a), 200);
+  whep_test_client_free (a);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
 /* ---------------------------------------------------------------------- */
 /* Control */
 
@@ -652,6 +685,7 @@ whepapi_suite (void)
   suite_add_tcase (s, tc_stats);
   tcase_set_timeout (tc_stats, 60);
   tcase_add_test (tc_stats, test_get_stats);
+  tcase_add_test (tc_stats, test_get_stats_per_viewer_path);
 
   suite_add_tcase (s, tc_control);
   tcase_set_timeout (tc_control, 60);
