@@ -341,14 +341,19 @@ gst_whep_request_respond_error (GstWhepRequest * req, guint status,
 static void
 request_forget_message (GstWhepRequest * req)
 {
+  gulong finished_id = req->finished_id;
+
   g_mutex_lock (&req->lock);
   req->done = TRUE;
   g_mutex_unlock (&req->lock);
   req->client_gone = TRUE;
-  if (req->finished_id) {
-    g_signal_handler_disconnect (req->msg, req->finished_id);
-    req->finished_id = 0;
-  }
+  /* The id is cleared before the disconnect: the closure's notify may drop
+   * the last reference, and then @req is gone when it returns (ASan saw
+   * "req->finished_id = 0" written into freed memory when the server
+   * stopped under load).  Nothing may touch @req after this. */
+  req->finished_id = 0;
+  if (finished_id)
+    g_signal_handler_disconnect (req->msg, finished_id);
 }
 
 static void
