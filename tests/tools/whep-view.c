@@ -5,7 +5,8 @@
  */
 /* whep-view URL [SECONDS]: a command-line WHEP viewer built on the test
  * client.  Prints the answer and how many frames it decoded each second;
- * exits 0 if video or audio arrived.  Handy to try a whepsink by hand. */
+ * exits 0 if video or audio arrived (waiting up to 10 s more for a first
+ * frame if none came in SECONDS).  Handy to try a whepsink by hand. */
 #include "whep-test-client.h"
 
 int
@@ -40,6 +41,12 @@ main (int argc, char **argv)
         whep_test_client_get_video_frames (client), w, h,
         whep_test_client_get_audio_buffers (client));
   }
+  /* A loaded machine (or a sanitizer build) may take longer than the
+   * asked-for seconds to connect: give the first frame some more time
+   * before calling it a failure. */
+  if (whep_test_client_get_video_frames (client) == 0 &&
+      whep_test_client_get_audio_buffers (client) == 0)
+    whep_test_client_wait_frames (client, 1, 0, 10000);
   g_print ("DELETE: %u\n", whep_test_client_delete (client));
   status = whep_test_client_get_video_frames (client) > 0 ||
       whep_test_client_get_audio_buffers (client) > 0 ? 0 : 1;
