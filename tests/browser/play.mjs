@@ -43,6 +43,9 @@ const top = path.resolve(here, '..', '..');
 const pluginPath = process.env.WHEP_PLUGIN_PATH || path.join(top, 'build', 'ext', 'whep');
 const chromiumPath = process.env.WHEP_CHROMIUM || '/usr/bin/chromium';
 const PLAY_TIMEOUT_MS = 20000;
+// The plugin built with AddressSanitizer runs several times slower: time
+// bounds get this factor.
+const slowdown = process.env.WHEP_GST_LD_PRELOAD ? 2 : 1;
 
 const chromiumArgs = [
   '--headless', '--no-sandbox', '--disable-gpu',
@@ -639,12 +642,18 @@ async function senderReportsAndNack(browser) {
     // a packet NACKed and sent again counts as received, not lost
     if (!(v.packetsLost <= v.nackCount / 2))
       throw new Error(`lost packets were not repaired: ${what}`);
-    if (v.freezeCount - (before.video.freezeCount || 0) > 0)
-      throw new Error(`the picture froze: ${what}`);
+    // Chromium counts a freeze from one late frame (3 times the average
+    // interval, or 150 ms more): a starved core, a sanitizer build, can
+    // make one without any loss.  Unrepaired loss would freeze it again
+    // and again: allow a quarter second in the 10 s.
+    const frozen = (v.totalFreezesDuration || 0) - (before.video.totalFreezesDuration || 0);
+    if (frozen > 0.25 * slowdown)
+      throw new Error(`the picture froze for ${frozen.toFixed(2)} s: ${what}`);
     if (!(v.framesDecoded - before.video.framesDecoded > 150))
       throw new Error(`fewer than 150 frames in 10 s: ${what}`);
     return `${v.nackCount} NACKs, ${v.packetsLost} packets lost for good of ` +
-           `${v.packetsReceived}, no freeze, Sender Reports for ${stats.senderReports.join(' and ')}`;
+           `${v.packetsReceived}, frozen ${frozen.toFixed(2)} s, ` +
+           `Sender Reports for ${stats.senderReports.join(' and ')}`;
   } catch (err) {
     err.message += `\n--- page\n${watch ? watch.text : ''}\n--- gst-launch-1.0\n${pipeline.output.text}`;
     throw err;
@@ -703,9 +712,9 @@ async function joinFromHeldKeyframe(browser) {
                     `(median ${ttff.toFixed(0)}), jitter buffer ${jb.toFixed(0)} ms on average`;
     // A loaded 2-core CI machine gets room; docs/benchmarks.md has the
     // figures.  Waiting for the next keyframe would take 2 s on average.
-    if (ttff > 1500)
+    if (ttff > 1500 * slowdown)
       throw new Error(`first frames too late: ${figures}`);
-    if (jb > 400)
+    if (jb > 400 * slowdown)
       throw new Error(`playing behind the live edge: ${figures}`);
     return figures;
   } catch (err) {
