@@ -436,45 +436,6 @@ static const GstWhepEndpointFuncs endpoint_funcs = {
 /* ---------------------------------------------------------------------- */
 /* Life cycle */
 
-/* Runs @func on @server's thread and waits until it has run. */
-typedef struct
-{
-  GSourceFunc func;
-  gpointer data;
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-} ServerCall;
-
-static gboolean
-server_call_run (gpointer user_data)
-{
-  ServerCall *call = user_data;
-
-  call->func (call->data);
-  g_mutex_lock (&call->lock);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->lock);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_on_server (GstWhepServer * server, GSourceFunc func, gpointer data)
-{
-  ServerCall call = { func, data };
-
-  g_mutex_init (&call.lock);
-  g_cond_init (&call.cond);
-  gst_whep_server_invoke (server, server_call_run, &call, NULL);
-  g_mutex_lock (&call.lock);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.lock);
-  g_mutex_unlock (&call.lock);
-  g_mutex_clear (&call.lock);
-  g_cond_clear (&call.cond);
-}
-
 GstWhepEndpoint *
 gst_whep_endpoint_new (GstElement * element, GstWhepMedia * media,
     GstWhepPool * pool)
@@ -554,7 +515,7 @@ gst_whep_endpoint_stop (GstWhepEndpoint * endpoint)
   /* After this no handler runs any more; until then they may, and they
    * need the server and the path. */
   gst_whep_server_remove_endpoint (server, path);
-  run_on_server (server, stop_waiting_offers, endpoint);
+  gst_whep_server_invoke_sync (server, stop_waiting_offers, endpoint);
 
   ENDPOINT_LOCK (endpoint);
   gst_clear_object (&endpoint->server);

@@ -127,8 +127,9 @@ sync_call_run (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-server_invoke_sync (GstWhepServer * server, GSourceFunc func, gpointer data)
+void
+gst_whep_server_invoke_sync (GstWhepServer * server, GSourceFunc func,
+    gpointer data)
 {
   SyncCall call = { func, data };
 
@@ -759,7 +760,7 @@ gst_whep_server_add_endpoint (GstWhepServer * server, const gchar * path,
     call.ep->allowed_origins = g_strdupv (config->allowed_origins);
   }
 
-  server_invoke_sync (server, add_endpoint_on_thread, &call);
+  gst_whep_server_invoke_sync (server, add_endpoint_on_thread, &call);
   if (!call.ok) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
         "path %s is already served on port %u", path, server->port);
@@ -775,7 +776,7 @@ gst_whep_server_remove_endpoint (GstWhepServer * server, const gchar * path)
 {
   EndpointCall call = { server, NULL, path };
 
-  server_invoke_sync (server, remove_endpoint_on_thread, &call);
+  gst_whep_server_invoke_sync (server, remove_endpoint_on_thread, &call);
 }
 
 /* ---------------------------------------------------------------------- */

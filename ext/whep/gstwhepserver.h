@@ -120,6 +120,11 @@ gboolean gst_whep_server_add_endpoint (GstWhepServer * server,
 void gst_whep_server_remove_endpoint (GstWhepServer * server,
     const gchar * path);
 
+/* Runs @func on @server's thread (at once if this is that thread) and
+ * waits until it has run. */
+void gst_whep_server_invoke_sync (GstWhepServer * server, GSourceFunc func,
+    gpointer data);
+
 /* Runs @func on the server's thread (at once, if called from it). */
 void gst_whep_server_invoke (GstWhepServer * server, GSourceFunc func,
     gpointer data, GDestroyNotify notify);
