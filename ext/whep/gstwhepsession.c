@@ -43,6 +43,7 @@ struct _GstWhepSession
   /* protected by lock */
   GstWhepFanoutViewer *fanout_viewer;
   gboolean leaving;             /* left the fan-out, may not join again */
+  GstPromise *pending;          /* the negotiation step webrtcbin owes */
 
   /* atomic */
   gint connected;               /* DTLS is up: media may flow */
@@ -698,11 +699,65 @@ promise_ok (GstPromise * promise, const gchar * what, GstWhepSession * session,
   return FALSE;
 }
 
+/* A promise for the next negotiation step, kept until it is answered.
+ * webrtcbin 1.22 drops the tasks still queued when it stops without
+ * answering their promises: the step's callback would never run and the
+ * session reference it holds would leak, with the session.  The kept
+ * promise is expired when the session stops (session_expire_pending). */
+static GstPromise *
+session_new_promise (GstWhepSession * session, GstPromiseChangeFunc func)
+{
+  GstPromise *promise = gst_promise_new_with_change_func (func,
+      gst_object_ref (session), gst_object_unref);
+  GstPromise *old;
+
+  g_mutex_lock (&session->lock);
+  old = session->pending;
+  session->pending = gst_promise_ref (promise);
+  g_mutex_unlock (&session->lock);
+  if (old)
+    gst_promise_unref (old);
+  return promise;
+}
+
+/* Called by each step's callback: the promise has its answer, and keeping
+ * it would keep the session alive through the promise's user data. */
+static void
+session_promise_done (GstWhepSession * session, GstPromise * promise)
+{
+  g_mutex_lock (&session->lock);
+  if (session->pending == promise)
+    session->pending = NULL;
+  else
+    promise = NULL;
+  g_mutex_unlock (&session->lock);
+  if (promise)
+    gst_promise_unref (promise);
+}
+
+static void
+session_expire_pending (GstWhepSession * session)
+{
+  GstPromise *pending;
+
+  g_mutex_lock (&session->lock);
+  pending = session->pending;
+  session->pending = NULL;
+  g_mutex_unlock (&session->lock);
+  if (pending) {
+    GST_DEBUG_OBJECT (session, "webrtcbin stopped with a step pending");
+    /* runs the step's callback, which sees the promise expired */
+    gst_promise_expire (pending);
+    gst_promise_unref (pending);
+  }
+}
+
 static void
 on_local_description_set (GstPromise * promise, gpointer user_data)
 {
   GstWhepSession *session = user_data;
 
+  session_promise_done (session, promise);
   /* On success, gathering starts; on_ice_gathering_state takes it on. */
   promise_ok (promise, "set-local-description", session,
       GST_WHEP_SESSION_ERROR_FAILED);
@@ -716,6 +771,7 @@ on_answer_created (GstPromise * promise, gpointer user_data)
   GstWebRTCSessionDescription *answer = NULL;
   GstPromise *next;
 
+  session_promise_done (session, promise);
   if (!promise_ok (promise, "create-answer", session,
           GST_WHEP_SESSION_ERROR_FAILED)) {
     gst_promise_unref (promise);
@@ -730,8 +786,7 @@ on_answer_created (GstPromise * promise, gpointer user_data)
     return;
   }
 
-  next = gst_promise_new_with_change_func (on_local_description_set,
-      gst_object_ref (session), gst_object_unref);
+  next = session_new_promise (session, on_local_description_set);
   g_signal_emit_by_name (session->webrtc, "set-local-description", answer,
       next);
   gst_webrtc_session_description_free (answer);
@@ -743,6 +798,7 @@ on_remote_description_set (GstPromise * promise, gpointer user_data)
   GstWhepSession *session = user_data;
   GstPromise *next;
 
+  session_promise_done (session, promise);
   if (!promise_ok (promise, "set-remote-description", session,
           GST_WHEP_SESSION_ERROR_OFFER_REFUSED)) {
     gst_promise_unref (promise);
@@ -750,8 +806,7 @@ on_remote_description_set (GstPromise * promise, gpointer user_data)
   }
   gst_promise_unref (promise);
 
-  next = gst_promise_new_with_change_func (on_answer_created,
-      gst_object_ref (session), gst_object_unref);
+  next = session_new_promise (session, on_answer_created);
   g_signal_emit_by_name (session->webrtc, "create-answer", NULL, next);
 }
 
@@ -765,8 +820,7 @@ gst_whep_session_negotiate (GstWhepSession * session,
 
   gst_sdp_message_copy (offer, &copy);
   desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, copy);
-  promise = gst_promise_new_with_change_func (on_remote_description_set,
-      gst_object_ref (session), gst_object_unref);
+  promise = session_new_promise (session, on_remote_description_set);
   g_signal_emit_by_name (session->webrtc, "set-remote-description", desc,
       promise);
   gst_webrtc_session_description_free (desc);
@@ -974,6 +1028,61 @@ gst_whep_session_get_sink_pad (GstWhepSession * session, WhepMediaKind kind)
   return session->sink_pads[kind];
 }
 
+/* webrtcbin 1.22 can add a transport (for an offer it is still taking)
+ * while it stops.  Its nicesrc, which transportreceivebin starts with its
+ * state locked, then stays PLAYING after the session is in NULL, and its
+ * streaming thread runs on for good, holding the element.  Stop any
+ * element so left behind. */
+static void
+session_stop_stragglers (GstWhepSession * session)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (session));
+  GValue item = G_VALUE_INIT;
+  gboolean done = FALSE;
+
+  while (!done) {
+    switch (gst_iterator_next (it, &item)) {
+      case GST_ITERATOR_OK:{
+        GstElement *element = g_value_get_object (&item);
+
+        if (GST_STATE (element) != GST_STATE_NULL) {
+          GST_INFO_OBJECT (session, "%s was left %s: stopping it",
+              GST_OBJECT_NAME (element),
+              gst_element_state_get_name (GST_STATE (element)));
+          gst_element_set_locked_state (element, FALSE);
+          gst_element_set_state (element, GST_STATE_NULL);
+        }
+        g_value_reset (&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync (it);
+        break;
+      default:
+        done = TRUE;
+        break;
+    }
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
+static GstStateChangeReturn
+gst_whep_session_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstStateChangeReturn ret;
+
+  ret = GST_ELEMENT_CLASS (gst_whep_session_parent_class)->change_state
+      (element, transition);
+  /* webrtcbin's thread is gone now: nothing else answers a promise */
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    session_stop_stragglers (GST_WHEP_SESSION (element));
+    session_expire_pending (GST_WHEP_SESSION (element));
+  }
+  return ret;
+}
+
 static void
 gst_whep_session_finalize (GObject * object)
 {
@@ -993,8 +1102,11 @@ static void
 gst_whep_session_class_init (GstWhepSessionClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
   gobject_class->finalize = gst_whep_session_finalize;
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_whep_session_change_state);
 
   GST_DEBUG_CATEGORY_INIT (whep_session_debug, "whepsession", 0,
       "whepsink viewer session");
