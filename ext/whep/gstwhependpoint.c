@@ -12,6 +12,7 @@
 #endif
 
 #include "gstwhependpoint.h"
+#include "whep-http.h"
 #include "whep-offer.h"
 #include "whep-sdpfrag.h"
 #include "whep-session-id.h"
@@ -59,6 +60,8 @@ struct _GstWhepEndpoint
   guint ready_timeout;
   gboolean player;
   gboolean stats;
+  gchar *instance_id;           /* NULL: session URLs without one */
+  gchar *public_url;            /* NULL: relative URLs */
   /* from start to stop: set before the endpoint is registered, cleared
    * after it was removed, so that handlers always find them */
   GstWhepServer *server;
@@ -277,13 +280,66 @@ endpoint_offer (gpointer user_data, GstWhepRequest * req, const gchar * sdp,
   hold_offer (endpoint, req, offer);
 }
 
+/* The session that @rest (below "<path>/") names, if it is one of ours;
+ * otherwise answers @req and returns NULL: 404, or for another instance's
+ * session with a public-url, 307 to the same path at the balancer, which
+ * routes it to its owner (WHEP allows redirects for load balancing). */
+static const gchar *
+own_session (GstWhepEndpoint * endpoint, GstWhepRequest * req,
+    const gchar * rest)
+{
+  gchar *instance_id, *public_url, *path, *location = NULL;
+  const gchar *id = NULL;
+
+  ENDPOINT_LOCK (endpoint);
+  instance_id = g_strdup (endpoint->instance_id);
+  public_url = g_strdup (endpoint->public_url);
+  path = g_strdup (endpoint->path);
+  ENDPOINT_UNLOCK (endpoint);
+
+  switch (whep_session_route (rest, instance_id, &id)) {
+    case WHEP_SESSION_ROUTE_OWN:
+      if (!whep_session_id_is_valid (id))
+        id = NULL;
+      break;
+    case WHEP_SESSION_ROUTE_OTHER:
+      if (public_url) {
+        gchar *resource = g_strconcat (path, "/", rest, NULL);
+
+        location = whep_public_resource_url (public_url, resource);
+        g_free (resource);
+      }
+      break;
+    case WHEP_SESSION_ROUTE_NONE:
+      break;
+  }
+
+  if (location) {
+    GST_INFO_OBJECT (endpoint->element, "session %s is another instance's: "
+        "redirected to %s", rest, location);
+    gst_whep_request_add_header (req, "Location", location);
+    gst_whep_request_respond_error (req, SOUP_STATUS_TEMPORARY_REDIRECT,
+        "this session is served by another instance");
+  } else if (id == NULL) {
+    gst_whep_request_respond_error (req, SOUP_STATUS_NOT_FOUND,
+        "no such session");
+  }
+  g_free (location);
+  g_free (instance_id);
+  g_free (public_url);
+  g_free (path);
+  return id;
+}
+
 static void
-endpoint_delete (gpointer user_data, GstWhepRequest * req, const gchar * id)
+endpoint_delete (gpointer user_data, GstWhepRequest * req, const gchar * rest)
 {
   GstWhepEndpoint *endpoint = user_data;
+  const gchar *id = own_session (endpoint, req, rest);
 
-  if (!whep_session_id_is_valid (id) ||
-      !gst_whep_pool_end_viewer (endpoint->pool, id, "DELETE")) {
+  if (id == NULL)
+    return;
+  if (!gst_whep_pool_end_viewer (endpoint->pool, id, "DELETE")) {
     gst_whep_request_respond_error (req, SOUP_STATUS_NOT_FOUND,
         "no such session");
     return;
@@ -324,16 +380,18 @@ restart_ice (GstWhepEndpoint * endpoint, GstWhepRequest * req,
 /* PATCH: trickled candidates for a session, or an ICE restart
  * (RFC 9725 4.3, 4.4). */
 static void
-endpoint_patch (gpointer user_data, GstWhepRequest * req, const gchar * id,
+endpoint_patch (gpointer user_data, GstWhepRequest * req, const gchar * rest,
     const gchar * body, gsize len, const gchar * if_match)
 {
   GstWhepEndpoint *endpoint = user_data;
   GError *error = NULL;
   WhepSdpFrag *frag;
+  const gchar *id = own_session (endpoint, req, rest);
 
+  if (id == NULL)
+    return;
   frag = whep_sdpfrag_parse (body, len, &error);
-  switch (gst_whep_pool_check_ice (endpoint->pool,
-          whep_session_id_is_valid (id) ? id : NULL, if_match,
+  switch (gst_whep_pool_check_ice (endpoint->pool, id, if_match,
           frag ? frag->ice_ufrag : NULL)) {
     case GST_WHEP_POOL_NO_SUCH_VIEWER:
       gst_whep_request_respond_error (req, SOUP_STATUS_NOT_FOUND,
@@ -368,13 +426,15 @@ endpoint_get_player_page (gpointer user_data)
 {
   GstWhepEndpoint *endpoint = user_data;
   GBytes *page;
-  gchar *html, **parts, *path;
+  gchar *html, **parts, *path, *url;
   gboolean player;
 
   ENDPOINT_LOCK (endpoint);
   player = endpoint->player;
-  path = g_markup_escape_text (endpoint->path, -1);
+  url = whep_public_resource_url (endpoint->public_url, endpoint->path);
   ENDPOINT_UNLOCK (endpoint);
+  path = g_markup_escape_text (url, -1);
+  g_free (url);
 
   page = player ? g_resources_lookup_data (PLAYER_RESOURCE,
       G_RESOURCE_LOOKUP_FLAGS_NONE, NULL) : NULL;
@@ -425,12 +485,46 @@ endpoint_get_resource (gpointer user_data, GstWhepRequest * req,
   g_free (path);
 }
 
+/* GET <path>/health: 200 while this instance takes viewers, 503 with
+ * Retry-After while the stream is not ready or max-viewers is reached, so
+ * that a balancer's health check sends POSTs elsewhere.  The same JSON
+ * body either way. */
+static void
+endpoint_get_health (gpointer user_data, GstWhepRequest * req)
+{
+  GstWhepEndpoint *endpoint = user_data;
+  WhepStreamInfo info;
+  gboolean ready, ok;
+  guint viewers, max_viewers;
+  gchar *instance_id, *body;
+
+  ENDPOINT_LOCK (endpoint);
+  instance_id = g_strdup (endpoint->instance_id);
+  ENDPOINT_UNLOCK (endpoint);
+
+  ready = gst_whep_media_get_stream_info (endpoint->media, &info);
+  viewers = gst_whep_pool_get_n_viewers (endpoint->pool);
+  max_viewers = gst_whep_pool_get_max_viewers (endpoint->pool);
+  ok = whep_health_is_ok (ready, viewers, max_viewers);
+  body = whep_health_to_json (ready, viewers, max_viewers, instance_id);
+
+  /* a probe every few seconds: never cached on the way */
+  gst_whep_request_add_header (req, "Cache-Control", "no-store");
+  if (!ok)
+    gst_whep_request_add_header (req, "Retry-After", RETRY_AFTER);
+  gst_whep_request_respond (req, ok ? SOUP_STATUS_OK :
+      SOUP_STATUS_SERVICE_UNAVAILABLE, "application/json", body);
+  g_free (body);
+  g_free (instance_id);
+}
+
 static const GstWhepEndpointFuncs endpoint_funcs = {
   endpoint_offer,
   endpoint_delete,
   endpoint_patch,
   endpoint_get_player_page,
   endpoint_get_resource,
+  endpoint_get_health,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -473,6 +567,20 @@ gst_whep_endpoint_set_settings (GstWhepEndpoint * endpoint,
   endpoint->ready_timeout = ready_timeout;
   endpoint->player = player;
   endpoint->stats = stats;
+  ENDPOINT_UNLOCK (endpoint);
+}
+
+void
+gst_whep_endpoint_set_urls (GstWhepEndpoint * endpoint,
+    const gchar * instance_id, const gchar * public_url)
+{
+  ENDPOINT_LOCK (endpoint);
+  g_free (endpoint->instance_id);
+  endpoint->instance_id = instance_id && *instance_id ?
+      g_strdup (instance_id) : NULL;
+  g_free (endpoint->public_url);
+  endpoint->public_url = public_url && *public_url ?
+      g_strdup (public_url) : NULL;
   ENDPOINT_UNLOCK (endpoint);
 }
 
@@ -532,6 +640,8 @@ gst_whep_endpoint_finalize (GObject * object)
 
   g_assert (endpoint->server == NULL);
   g_assert (g_queue_is_empty (&endpoint->waiting));
+  g_free (endpoint->instance_id);
+  g_free (endpoint->public_url);
   g_mutex_clear (&endpoint->lock);
 
   G_OBJECT_CLASS (gst_whep_endpoint_parent_class)->finalize (object);

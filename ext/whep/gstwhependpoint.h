@@ -19,6 +19,10 @@ G_BEGIN_DECLS
  *                           stream (at most ready-timeout, at most 64)
  *   PATCH <path>/<id>       trickled candidates, or an ICE restart
  *   DELETE <path>/<id>      the viewer's end
+ *                           (<id> is <instance-id>/<session-id> with an
+ *                           instance id; another instance's gets 404, or
+ *                           307 to public-url)
+ *   GET <path>/health       200 or 503 and JSON, for load balancers
  *   GET <path>/stats        the statistics as JSON, and
  *   GET <path>/metrics      as Prometheus text (with stats=true)
  *   GET parent of <path>    the player page
@@ -61,6 +65,13 @@ void gst_whep_endpoint_set_stats_func (GstWhepEndpoint * endpoint,
  * GET <path>/metrics (Prometheus). */
 void gst_whep_endpoint_set_settings (GstWhepEndpoint * endpoint,
     guint ready_timeout, gboolean player, gboolean stats);
+
+/* @instance_id (NULL: none): the segment between <path> and the session id
+ * in this instance's session URLs; @public_url (NULL: none): the absolute
+ * base the balancer in front is reached at, for redirects and the player
+ * page.  Both checked by the caller. */
+void gst_whep_endpoint_set_urls (GstWhepEndpoint * endpoint,
+    const gchar * instance_id, const gchar * public_url);
 
 /* Registers the endpoint on @server at @path; FALSE (with @error) if the
  * path is taken. */

@@ -73,7 +73,7 @@ struct _GstWhepPool
   /* from start to stop, protected by lock */
   gboolean running;
   GstWhepServer *server;
-  gchar *path;
+  gchar *session_base;          /* Location: <session_base>/<id> */
   gboolean shared;
   GSource *idle_check;
 
@@ -399,7 +399,7 @@ session_answer_ready (GstWhepSession * session, GstSDPMessage * answer,
       etag = g_strdup (viewer->etag);
       links = ice_server_links (pool);
     }
-    location = g_strdup_printf ("%s/%s", pool->path, id);
+    location = g_strdup_printf ("%s/%s", pool->session_base, id);
     if (planned && pool->running && pool->server) {
       server = gst_object_ref (pool->server);
       connect_timeout = pool->connect_timeout;
@@ -865,6 +865,17 @@ gst_whep_pool_get_n_viewers (GstWhepPool * pool)
   return n;
 }
 
+guint
+gst_whep_pool_get_max_viewers (GstWhepPool * pool)
+{
+  guint n;
+
+  POOL_LOCK (pool);
+  n = pool->max_viewers;
+  POOL_UNLOCK (pool);
+  return n;
+}
+
 /* What the shared send path did for one of the viewer's tracks, as fields
  * prefixed with @prefix ("video-", "audio-"). */
 static void
@@ -1017,7 +1028,7 @@ gst_whep_pool_set_settings (GstWhepPool * pool,
 
 void
 gst_whep_pool_start (GstWhepPool * pool, GstWhepServer * server,
-    const gchar * path, gboolean shared)
+    const gchar * session_base, gboolean shared)
 {
   GSource *idle_check;
 
@@ -1027,7 +1038,7 @@ gst_whep_pool_start (GstWhepPool * pool, GstWhepServer * server,
   g_assert (!pool->running);
   pool->running = TRUE;
   pool->server = gst_object_ref (server);
-  pool->path = g_strdup (path);
+  pool->session_base = g_strdup (session_base);
   pool->shared = shared;
   pool->idle_check = idle_check;
   POOL_UNLOCK (pool);
@@ -1050,7 +1061,7 @@ gst_whep_pool_stop (GstWhepPool * pool)
 
   POOL_LOCK (pool);
   server = g_steal_pointer (&pool->server);
-  g_clear_pointer (&pool->path, g_free);
+  g_clear_pointer (&pool->session_base, g_free);
   POOL_UNLOCK (pool);
   gst_clear_object (&server);
 }

@@ -86,10 +86,11 @@ void gst_whep_pool_set_settings (GstWhepPool * pool,
     const GstWhepPoolSettings * settings);
 
 /* Viewers may start.  Their timers run on @server's thread; their session
- * URLs are @path/<id>; @shared: on the shared send path, else with a
- * branch each. */
+ * URLs (Location) are @session_base/<id>, @session_base being
+ * "[public-url]<path>[/<instance-id>]"; @shared: on the shared send path,
+ * else with a branch each. */
 void gst_whep_pool_start (GstWhepPool * pool, GstWhepServer * server,
-    const gchar * path, gboolean shared);
+    const gchar * session_base, gboolean shared);
 
 /* Ends every viewer and waits until every teardown, also those on their way
  * in other threads, is done.  No viewer starts afterwards, until
@@ -155,6 +156,9 @@ void gst_whep_pool_set_events (GstWhepPool * pool,
 
 /* Viewers in the table (connected or not), and those being added. */
 guint gst_whep_pool_get_n_viewers (GstWhepPool * pool);
+
+/* The max-viewers setting (0: no limit). */
+guint gst_whep_pool_get_max_viewers (GstWhepPool * pool);
 
 /* An application/x-whepsink-stats structure: the totals, and in "viewers"
  * a GstValueArray of one structure per viewer (see the element's

@@ -52,6 +52,7 @@ typedef struct
   GstWhepEndpointFuncs funcs;
   gchar *auth_token;
   gchar **allowed_origins;
+  gchar *public_origin;
   gpointer user_data;
 } Endpoint;
 
@@ -373,13 +374,20 @@ request_closure_notify (gpointer data, GClosure * closure)
 /* ---------------------------------------------------------------------- */
 /* Routing */
 
+/* The endpoint for @path: the one at @path itself; else the one with the
+ * longest path that @path is below, with @rest what follows its "<path>/"
+ * (a session "<id>" or "<instance>/<id>", or a resource such as "health");
+ * else the one whose player page is at @path (@is_page).  The longest
+ * path wins so that "/whep" and "/whep/cam2" can share a port. */
 static Endpoint *
 find_endpoint (GstWhepServer * server, const gchar * path,
-    const gchar ** session_id, gboolean * is_page)
+    const gchar ** rest, gboolean * is_page)
 {
+  Endpoint *below = NULL;
+  gsize below_len = 0;
   GList *l;
 
-  *session_id = NULL;
+  *rest = NULL;
   *is_page = FALSE;
 
   for (l = server->endpoints; l; l = l->next) {
@@ -388,11 +396,15 @@ find_endpoint (GstWhepServer * server, const gchar * path,
 
     if (strcmp (path, ep->path) == 0)
       return ep;
-    if (strncmp (path, ep->path, len) == 0 && path[len] == '/'
-        && path[len + 1] != '\0' && strchr (path + len + 1, '/') == NULL) {
-      *session_id = path + len + 1;
-      return ep;
+    if (len > below_len && strncmp (path, ep->path, len) == 0
+        && path[len] == '/' && path[len + 1] != '\0') {
+      below = ep;
+      below_len = len;
     }
+  }
+  if (below) {
+    *rest = path + below_len + 1;
+    return below;
   }
 
   for (l = server->endpoints; l; l = l->next) {
@@ -498,7 +510,7 @@ handle_page (GstWhepServer * server, Endpoint * ep, GstWhepRequest * req)
 {
   const gchar *method = soup_server_message_get_method (req->msg);
   GBytes *page = NULL;
-  gchar *text;
+  gchar *text, *csp;
 
   if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0) {
     respond_method_not_allowed (req, "GET, HEAD");
@@ -513,10 +525,13 @@ handle_page (GstWhepServer * server, Endpoint * ep, GstWhepRequest * req)
   }
   text = g_strndup (g_bytes_get_data (page, NULL), g_bytes_get_size (page));
   /* The page is one file with its script and style inline, and talks only
-   * to its own origin. */
-  gst_whep_request_add_header (req, "Content-Security-Policy",
-      "default-src 'none'; script-src 'unsafe-inline'; "
-      "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:");
+   * to its own origin, or to the balancer in front (public-url). */
+  csp = g_strdup_printf ("default-src 'none'; script-src 'unsafe-inline'; "
+      "style-src 'unsafe-inline'; connect-src 'self'%s%s; "
+      "img-src 'self' data:", ep->public_origin ? " " : "",
+      ep->public_origin ? ep->public_origin : "");
+  gst_whep_request_add_header (req, "Content-Security-Policy", csp);
+  g_free (csp);
   gst_whep_request_respond (req, SOUP_STATUS_OK, "text/html; charset=utf-8",
       text);
   g_free (text);
@@ -618,6 +633,10 @@ handle_request (SoupServer * soup, SoupServerMessage * msg, const char *path,
       respond_method_not_allowed (req, ENDPOINT_METHODS);
     else if (check_authorized (ep, req))
       handle_offer (server, ep, req);
+  } else if (strcmp (method, "GET") == 0 && ep->funcs.get_health
+      && strcmp (session_id, "health") == 0) {
+    /* no token: load balancers probe it */
+    ep->funcs.get_health (ep->user_data, req);
   } else if (strcmp (method, "GET") == 0 && ep->funcs.get_resource) {
     if (check_authorized (ep, req))
       ep->funcs.get_resource (ep->user_data, req, session_id);
@@ -692,6 +711,7 @@ endpoint_free (Endpoint * ep)
   g_free (ep->page_path);
   g_free (ep->auth_token);
   g_strfreev (ep->allowed_origins);
+  g_free (ep->public_origin);
   g_free (ep);
 }
 
@@ -758,6 +778,7 @@ gst_whep_server_add_endpoint (GstWhepServer * server, const gchar * path,
   if (config) {
     call.ep->auth_token = g_strdup (config->auth_token);
     call.ep->allowed_origins = g_strdupv (config->allowed_origins);
+    call.ep->public_origin = g_strdup (config->public_origin);
   }
 
   gst_whep_server_invoke_sync (server, add_endpoint_on_thread, &call);

@@ -16,7 +16,9 @@ G_BEGIN_DECLS
  *
  *   <path>            the endpoint: POST an offer, OPTIONS
  *   <path>/<id>       a session: PATCH (trickle ICE, ICE restart), DELETE,
- *                     OPTIONS
+ *                     OPTIONS; "<id>" may be "<instance-id>/<session-id>"
+ *   <path>/health     GET, without a token (load balancers)
+ *   <path>/<name>     GET of another resource (stats)
  *   parent of <path>  the player page: GET (when the endpoint has one)
  *
  * and hands requests to the endpoint registered for <path> through
@@ -84,6 +86,9 @@ typedef struct
   /* GET <path>/<name> (authorized like PATCH and DELETE); NULL: 405 */
   void (*get_resource) (gpointer user_data, GstWhepRequest * req,
       const gchar * name);
+  /* GET <path>/health, for load balancers: never needs a token; NULL: as
+   * any other resource */
+  void (*get_health) (gpointer user_data, GstWhepRequest * req);
 } GstWhepEndpointFuncs;
 
 /* What an endpoint asks of the HTTP layer. */
@@ -93,6 +98,9 @@ typedef struct
   gchar *auth_token;
   /* origins that may use the endpoint from a page (CORS); NULL: any */
   gchar **allowed_origins;
+  /* "scheme://host[:port]" of the balancer in front (from public-url), which
+   * the player page may talk to besides its own origin; NULL: none */
+  gchar *public_origin;
 } GstWhepEndpointConfig;
 
 /* Returns the server listening on @address (NULL: all interfaces) and @port,

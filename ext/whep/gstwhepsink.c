@@ -36,6 +36,7 @@
 #include "gstwheppool.h"
 #include "gstwhepserver.h"
 #include "gstwhepsession.h"
+#include "whep-http.h"
 
 #include <gst/mpegts/mpegts.h>
 
@@ -83,6 +84,8 @@ enum
   PROP_WAITING_VIEWERS,
   PROP_VIEWERS,
   PROP_STATS,
+  PROP_INSTANCE_ID,
+  PROP_PUBLIC_URL,
 };
 
 enum
@@ -165,6 +168,8 @@ struct _GstWhepSink
   gchar *public_address;
   GstWhepSendPath send_path;
   gboolean stats;
+  gchar *instance_id;
+  gchar *public_url;
 
   /* from READY to NULL, protected by lock */
   GstWhepServer *server;
@@ -205,6 +210,8 @@ apply_settings (GstWhepSink * sink)
   gst_whep_pool_set_settings (sink->pool, &settings);
   gst_whep_endpoint_set_settings (sink->endpoint, sink->ready_timeout,
       sink->player, sink->stats);
+  gst_whep_endpoint_set_urls (sink->endpoint, sink->instance_id,
+      sink->public_url);
 }
 
 /* From a streaming or bus thread: the tracks are known. */
@@ -377,6 +384,36 @@ load_certificate (GstWhepSink * sink, GTlsCertificate ** certificate)
   return *certificate != NULL || (cert_file == NULL && key_file == NULL);
 }
 
+/* Where sessions live as clients see them:
+ * "[public-url]<path>[/<instance-id>]".  Called with the lock. */
+static gchar *
+session_base_url (GstWhepSink * sink)
+{
+  gchar *base = whep_session_base_path (sink->path, sink->instance_id);
+  gchar *url = whep_public_resource_url (sink->public_url, base);
+
+  g_free (base);
+  return url;
+}
+
+/* "scheme://host[:port]" of @public_url, or NULL. */
+static gchar *
+public_origin (const gchar * public_url)
+{
+  GUri *uri;
+  gchar *origin;
+
+  if (public_url == NULL)
+    return NULL;
+  uri = g_uri_parse (public_url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    return NULL;
+  origin = g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL,
+      g_uri_get_host (uri), g_uri_get_port (uri), "", NULL, NULL);
+  g_uri_unref (uri);
+  return origin;
+}
+
 static gboolean
 start_server (GstWhepSink * sink)
 {
@@ -384,7 +421,7 @@ start_server (GstWhepSink * sink)
   GTlsCertificate *certificate = NULL;
   GstWhepServer *server = NULL;
   GError *error = NULL;
-  gchar *address, *path;
+  gchar *address, *path, *session_base;
   guint port;
   gboolean ok = FALSE, shared;
 
@@ -396,6 +433,8 @@ start_server (GstWhepSink * sink)
   path = g_strdup (sink->path);
   port = sink->port;
   shared = sink->use_fanout;
+  session_base = session_base_url (sink);
+  config.public_origin = public_origin (sink->public_url);
   config.auth_token = g_strdup (sink->auth_token);
   if (sink->allowed_origins && *sink->allowed_origins) {
     guint i;
@@ -417,7 +456,7 @@ start_server (GstWhepSink * sink)
   sink->bound_port = gst_whep_server_get_port (server);
   SINK_UNLOCK (sink);
 
-  gst_whep_pool_start (sink->pool, server, path, shared);
+  gst_whep_pool_start (sink->pool, server, session_base, shared);
   if (!gst_whep_endpoint_start (sink->endpoint, server, path, &config,
           &error)) {
     GST_ELEMENT_ERROR (sink, RESOURCE, BUSY,
@@ -433,8 +472,10 @@ done:
   g_clear_object (&certificate);
   g_free (config.auth_token);
   g_strfreev (config.allowed_origins);
+  g_free (config.public_origin);
   g_free (address);
   g_free (path);
+  g_free (session_base);
   return ok;
 }
 
@@ -733,6 +774,28 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     case PROP_SEND_PATH:
       sink->send_path = g_value_get_enum (value);
       break;
+    case PROP_INSTANCE_ID:{
+      const gchar *id = g_value_get_string (value);
+
+      if (id != NULL && !whep_instance_id_is_valid (id)) {
+        g_warning ("whepsink: instance-id must be 1 to 64 of A-Z a-z 0-9 "
+            "'-' '_' '.' '~'");
+        break;
+      }
+      set_string (&sink->instance_id, value);
+      break;
+    }
+    case PROP_PUBLIC_URL:{
+      const gchar *url = g_value_get_string (value);
+
+      if (url != NULL && !whep_public_url_is_valid (url)) {
+        g_warning ("whepsink: public-url must be an absolute http(s) URL "
+            "without user, query or fragment");
+        break;
+      }
+      set_string (&sink->public_url, value);
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -823,6 +886,12 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_STATS:
       g_value_set_boolean (value, sink->stats);
       break;
+    case PROP_INSTANCE_ID:
+      g_value_set_string (value, sink->instance_id);
+      break;
+    case PROP_PUBLIC_URL:
+      g_value_set_string (value, sink->public_url);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -867,6 +936,8 @@ gst_whep_sink_finalize (GObject * object)
   g_free (sink->stun_server);
   g_free (sink->turn_server);
   g_free (sink->public_address);
+  g_free (sink->instance_id);
+  g_free (sink->public_url);
   g_mutex_clear (&sink->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1124,6 +1195,40 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           "GET <path>/metrics (Prometheus text).", DEFAULT_STATS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstWhepSink:instance-id:
+   *
+   * For several whepsinks behind one HTTP load balancer: this instance's
+   * name in its session URLs, `<path>/<instance-id>/<session-id>`, so that
+   * a balancer routing by path sends each session's PATCH and DELETE to
+   * the instance that owns it.  A PATCH or DELETE for a session of another
+   * instance gets 404, or 307 to the same path at #GstWhepSink:public-url
+   * when that is set.  1 to 64 of `A-Z a-z 0-9 - _ . ~`.  See
+   * docs/scale-out.md.
+   */
+  g_object_class_install_property (gobject_class, PROP_INSTANCE_ID,
+      g_param_spec_string ("instance-id", "Instance id",
+          "This instance's name behind a load balancer: session URLs become "
+          "<path>/<instance-id>/<session-id>; other instances' sessions get "
+          "404, or 307 to public-url (NULL: session URLs <path>/<id>)",
+          NULL, MUTABLE_READY));
+
+  /**
+   * GstWhepSink:public-url:
+   *
+   * The absolute base URL (`scheme://host[:port][/prefix]`) at which
+   * clients reach this server through a proxy or load balancer.  With it,
+   * `Location` headers, redirects to another instance's sessions and the
+   * player page's endpoint are absolute URLs at that base followed by
+   * #GstWhepSink:path.  Without it they are relative, as the request came.
+   */
+  g_object_class_install_property (gobject_class, PROP_PUBLIC_URL,
+      g_param_spec_string ("public-url", "Public URL",
+          "Absolute base URL (scheme://host[:port][/prefix]) clients reach "
+          "this server at through a load balancer: Location headers, "
+          "redirects and the player page use it (NULL: relative URLs)",
+          NULL, MUTABLE_READY));
 
   /**
    * GstWhepSink::viewer-added:

@@ -6,8 +6,8 @@
 
 /* The parts of WHEP's HTTP handling that are plain string work: checking a
  * bearer token, choosing the CORS origin to answer with, advertising ICE
- * servers in Link headers (RFC 9725 4.4) and naming the ICE session in an
- * entity tag (RFC 9725 4.3.1). */
+ * servers in Link headers (RFC 9725 4.4), naming the ICE session in an
+ * entity tag (RFC 9725 4.3.1), and naming sessions behind a load balancer. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -350,4 +350,114 @@ whep_etag_for_ice (const gchar * session_id, const gchar * ice_ufrag)
   g_free (input);
 
   return etag;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Session URLs behind a load balancer                                      */
+
+#define MAX_INSTANCE_ID_LENGTH 64
+
+gboolean
+whep_instance_id_is_valid (const gchar * instance_id)
+{
+  gsize len;
+  const gchar *p;
+
+  if (instance_id == NULL)
+    return FALSE;
+  len = strlen (instance_id);
+  if (len == 0 || len > MAX_INSTANCE_ID_LENGTH)
+    return FALSE;
+  /* dot segments would be resolved away by clients and proxies */
+  if (strcmp (instance_id, ".") == 0 || strcmp (instance_id, "..") == 0)
+    return FALSE;
+  for (p = instance_id; *p; p++) {
+    if (!g_ascii_isalnum (*p) && !strchr ("-_.~", *p))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+whep_public_url_is_valid (const gchar * url)
+{
+  GUri *uri;
+  gboolean valid;
+
+  if (url == NULL)
+    return FALSE;
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    return FALSE;
+  valid = (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 ||
+      g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0) &&
+      g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' &&
+      g_uri_get_userinfo (uri) == NULL && g_uri_get_query (uri) == NULL &&
+      g_uri_get_fragment (uri) == NULL;
+  g_uri_unref (uri);
+  return valid;
+}
+
+gchar *
+whep_public_resource_url (const gchar * public_url, const gchar * path)
+{
+  gsize len;
+
+  g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
+
+  if (public_url == NULL || *public_url == '\0')
+    return g_strdup (path);
+  /* "https://lb.example/" + "/whep": one slash, not two */
+  len = strlen (public_url);
+  while (len > 0 && public_url[len - 1] == '/')
+    len--;
+  return g_strdup_printf ("%.*s%s", (int) len, public_url, path);
+}
+
+gchar *
+whep_session_base_path (const gchar * path, const gchar * instance_id)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (instance_id == NULL || *instance_id == '\0')
+    return g_strdup (path);
+  return g_strconcat (path, "/", instance_id, NULL);
+}
+
+WhepSessionRoute
+whep_session_route (const gchar * rest, const gchar * instance_id,
+    const gchar ** session_id)
+{
+  const gchar *slash;
+  gchar *owner;
+  gboolean own;
+
+  *session_id = NULL;
+  if (rest == NULL || *rest == '\0')
+    return WHEP_SESSION_ROUTE_NONE;
+  if (instance_id != NULL && *instance_id == '\0')
+    instance_id = NULL;
+
+  slash = strchr (rest, '/');
+  if (slash == NULL) {
+    if (instance_id != NULL)
+      return WHEP_SESSION_ROUTE_NONE;
+    *session_id = rest;
+    return WHEP_SESSION_ROUTE_OWN;
+  }
+  /* "<instance>/<id>": exactly two non-empty segments */
+  if (slash[1] == '\0' || strchr (slash + 1, '/') != NULL)
+    return WHEP_SESSION_ROUTE_NONE;
+
+  owner = g_strndup (rest, slash - rest);
+  own = instance_id != NULL && strcmp (owner, instance_id) == 0;
+  if (!own && !whep_instance_id_is_valid (owner)) {
+    g_free (owner);
+    return WHEP_SESSION_ROUTE_NONE;
+  }
+  g_free (owner);
+  if (!own)
+    return WHEP_SESSION_ROUTE_OTHER;
+  *session_id = slash + 1;
+  return WHEP_SESSION_ROUTE_OWN;
 }

@@ -258,3 +258,44 @@ whep_stats_to_prometheus (const GstStructure * stats, const gchar * path)
   }
   return g_string_free (out, FALSE);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Health */
+
+gboolean
+whep_health_is_ok (gboolean ready, guint viewers, guint max_viewers)
+{
+  return ready && (max_viewers == 0 || viewers < max_viewers);
+}
+
+gchar *
+whep_health_to_json (gboolean ready, guint viewers, guint max_viewers,
+    const gchar * instance_id)
+{
+  JsonBuilder *b = json_builder_new ();
+  JsonGenerator *gen = json_generator_new ();
+  JsonNode *root;
+  gchar *text;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ready");
+  json_builder_add_boolean_value (b, ready);
+  json_builder_set_member_name (b, "viewers");
+  json_builder_add_int_value (b, viewers);
+  json_builder_set_member_name (b, "max-viewers");
+  json_builder_add_int_value (b, max_viewers);
+  json_builder_set_member_name (b, "instance-id");
+  if (instance_id)
+    json_builder_add_string_value (b, instance_id);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  json_node_unref (root);
+  g_object_unref (gen);
+  g_object_unref (b);
+  return text;
+}

@@ -25,4 +25,14 @@ gchar *whep_stats_to_json (const GstStructure * stats);
 gchar *whep_stats_to_prometheus (const GstStructure * stats,
     const gchar * path);
 
+/* GET <path>/health, for load balancers: whether this instance takes new
+ * viewers.  @ready: the stream's tracks are known; @max_viewers 0 means no
+ * limit.  TRUE (200) when ready and there is room, FALSE (503) otherwise. */
+gboolean whep_health_is_ok (gboolean ready, guint viewers, guint max_viewers);
+
+/* The body of either answer: a JSON object {"ready": bool, "viewers": n,
+ * "max-viewers": n, "instance-id": string or null}. */
+gchar *whep_health_to_json (gboolean ready, guint viewers, guint max_viewers,
+    const gchar * instance_id);
+
 G_END_DECLS

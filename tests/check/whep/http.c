@@ -453,6 +453,140 @@ GST_START_TEST (test_etag_null)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------ */
+/* Session URLs behind a load balancer                                      */
+
+GST_START_TEST (test_instance_id_valid)
+{
+  gchar *long_id = g_strnfill (64, 'a');
+  gchar *too_long = g_strnfill (65, 'a');
+
+  fail_unless (whep_instance_id_is_valid ("a"));
+  fail_unless (whep_instance_id_is_valid ("whep-1.eu_west~2"));
+  fail_unless (whep_instance_id_is_valid (long_id));
+  fail_if (whep_instance_id_is_valid (too_long));
+  fail_if (whep_instance_id_is_valid (NULL));
+  fail_if (whep_instance_id_is_valid (""));
+  fail_if (whep_instance_id_is_valid ("."));
+  fail_if (whep_instance_id_is_valid (".."));
+  fail_if (whep_instance_id_is_valid ("a/b"));
+  fail_if (whep_instance_id_is_valid ("a b"));
+  fail_if (whep_instance_id_is_valid ("a%2Fb"));
+  fail_if (whep_instance_id_is_valid ("caf\xc3\xa9"));
+  g_free (long_id);
+  g_free (too_long);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_public_url_valid)
+{
+  fail_unless (whep_public_url_is_valid ("http://lb.example"));
+  fail_unless (whep_public_url_is_valid ("https://lb.example:8443/live/"));
+  fail_unless (whep_public_url_is_valid ("HTTPS://198.18.0.1:80"));
+  fail_unless (whep_public_url_is_valid ("http://[2001:db8::1]:8080/x"));
+  fail_if (whep_public_url_is_valid (NULL));
+  fail_if (whep_public_url_is_valid (""));
+  fail_if (whep_public_url_is_valid ("/whep"));
+  fail_if (whep_public_url_is_valid ("lb.example:80"));
+  fail_if (whep_public_url_is_valid ("ftp://lb.example/"));
+  fail_if (whep_public_url_is_valid ("http:///nohost"));
+  fail_if (whep_public_url_is_valid ("https://user:pw@lb.example/"));
+  fail_if (whep_public_url_is_valid ("https://lb.example/?a=b"));
+  fail_if (whep_public_url_is_valid ("https://lb.example/#top"));
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_public_resource_url)
+{
+  gchar *url;
+
+  url = whep_public_resource_url (NULL, "/whep/a/0123");
+  fail_unless_equals_string (url, "/whep/a/0123");
+  g_free (url);
+  url = whep_public_resource_url ("", "/whep");
+  fail_unless_equals_string (url, "/whep");
+  g_free (url);
+  url = whep_public_resource_url ("https://lb.example", "/whep/a/0123");
+  fail_unless_equals_string (url, "https://lb.example/whep/a/0123");
+  g_free (url);
+  /* a trailing slash is not doubled; a prefix is kept */
+  url = whep_public_resource_url ("https://lb.example:8443/live//", "/whep");
+  fail_unless_equals_string (url, "https://lb.example:8443/live/whep");
+  g_free (url);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_session_base_path)
+{
+  gchar *base;
+
+  base = whep_session_base_path ("/whep", NULL);
+  fail_unless_equals_string (base, "/whep");
+  g_free (base);
+  base = whep_session_base_path ("/whep", "");
+  fail_unless_equals_string (base, "/whep");
+  g_free (base);
+  base = whep_session_base_path ("/cam1/whep", "node-2");
+  fail_unless_equals_string (base, "/cam1/whep/node-2");
+  g_free (base);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_session_route_without_instance)
+{
+  const gchar *id = (const gchar *) 0x1;
+
+  fail_unless_equals_int (whep_session_route (SESSION_ID, NULL, &id),
+      WHEP_SESSION_ROUTE_OWN);
+  fail_unless_equals_string (id, SESSION_ID);
+  fail_unless_equals_int (whep_session_route (SESSION_ID, "", &id),
+      WHEP_SESSION_ROUTE_OWN);
+  /* a session URL of an instance: not ours, we have none */
+  fail_unless_equals_int (whep_session_route ("b/" SESSION_ID, NULL, &id),
+      WHEP_SESSION_ROUTE_OTHER);
+  fail_unless (id == NULL);
+  fail_unless_equals_int (whep_session_route ("", NULL, &id),
+      WHEP_SESSION_ROUTE_NONE);
+  fail_unless_equals_int (whep_session_route (NULL, NULL, &id),
+      WHEP_SESSION_ROUTE_NONE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_session_route_with_instance)
+{
+  const gchar *id = NULL;
+
+  fail_unless_equals_int (whep_session_route ("a/" SESSION_ID, "a", &id),
+      WHEP_SESSION_ROUTE_OWN);
+  fail_unless_equals_string (id, SESSION_ID);
+  fail_unless_equals_int (whep_session_route ("b/" SESSION_ID, "a", &id),
+      WHEP_SESSION_ROUTE_OTHER);
+  fail_unless (id == NULL);
+  /* a prefix of our id is another instance */
+  fail_unless_equals_int (whep_session_route ("node-1/" SESSION_ID,
+          "node-12", &id), WHEP_SESSION_ROUTE_OTHER);
+  /* our sessions always carry the instance id */
+  fail_unless_equals_int (whep_session_route (SESSION_ID, "a", &id),
+      WHEP_SESSION_ROUTE_NONE);
+  fail_unless_equals_int (whep_session_route ("a/", "a", &id),
+      WHEP_SESSION_ROUTE_NONE);
+  fail_unless_equals_int (whep_session_route ("/" SESSION_ID, "a", &id),
+      WHEP_SESSION_ROUTE_NONE);
+  fail_unless_equals_int (whep_session_route ("a/b/" SESSION_ID, "a", &id),
+      WHEP_SESSION_ROUTE_NONE);
+  fail_unless_equals_int (whep_session_route ("../" SESSION_ID, "a", &id),
+      WHEP_SESSION_ROUTE_NONE);
+  fail_unless_equals_int (whep_session_route ("x%2F/" SESSION_ID, "a", &id),
+      WHEP_SESSION_ROUTE_NONE);
+}
+
+GST_END_TEST;
+
 static Suite *
 whep_http_suite (void)
 {
@@ -461,6 +595,7 @@ whep_http_suite (void)
   TCase *tc_cors = tcase_create ("cors");
   TCase *tc_link = tcase_create ("link");
   TCase *tc_etag = tcase_create ("etag");
+  TCase *tc_urls = tcase_create ("urls");
 
   suite_add_tcase (s, tc_bearer);
   tcase_add_test (tc_bearer, test_bearer_matches);
@@ -489,6 +624,14 @@ whep_http_suite (void)
   tcase_add_test (tc_etag, test_etag_value);
   tcase_add_test (tc_etag, test_etag_changes);
   tcase_add_test (tc_etag, test_etag_null);
+
+  suite_add_tcase (s, tc_urls);
+  tcase_add_test (tc_urls, test_instance_id_valid);
+  tcase_add_test (tc_urls, test_public_url_valid);
+  tcase_add_test (tc_urls, test_public_resource_url);
+  tcase_add_test (tc_urls, test_session_base_path);
+  tcase_add_test (tc_urls, test_session_route_without_instance);
+  tcase_add_test (tc_urls, test_session_route_with_instance);
 
   return s;
 }

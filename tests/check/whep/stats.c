@@ -7,6 +7,7 @@
  * structure. */
 #include <gst/check/gstcheck.h>
 #include <string.h>
+#include <json-glib/json-glib.h>
 
 #include "whep-stats.h"
 
@@ -107,6 +108,43 @@ GST_START_TEST (test_prometheus)
 
 GST_END_TEST;
 
+GST_START_TEST (test_health)
+{
+  JsonParser *parser = json_parser_new ();
+  JsonObject *o;
+  gchar *text;
+
+  fail_unless (whep_health_is_ok (TRUE, 0, 0));
+  fail_unless (whep_health_is_ok (TRUE, 1000, 0));
+  fail_unless (whep_health_is_ok (TRUE, 9, 10));
+  fail_if (whep_health_is_ok (TRUE, 10, 10));
+  fail_if (whep_health_is_ok (TRUE, 11, 10));
+  fail_if (whep_health_is_ok (FALSE, 0, 0));
+
+  text = whep_health_to_json (TRUE, 3, 10, "node-1");
+  fail_unless (json_parser_load_from_data (parser, text, -1, NULL), "%s",
+      text);
+  o = json_node_get_object (json_parser_get_root (parser));
+  fail_unless (json_object_get_boolean_member (o, "ready"));
+  fail_unless_equals_int (json_object_get_int_member (o, "viewers"), 3);
+  fail_unless_equals_int (json_object_get_int_member (o, "max-viewers"), 10);
+  fail_unless_equals_string (json_object_get_string_member (o,
+          "instance-id"), "node-1");
+  g_free (text);
+
+  text = whep_health_to_json (FALSE, 0, 0, NULL);
+  fail_unless (json_parser_load_from_data (parser, text, -1, NULL), "%s",
+      text);
+  o = json_node_get_object (json_parser_get_root (parser));
+  fail_if (json_object_get_boolean_member (o, "ready"));
+  fail_unless_equals_int (json_object_get_int_member (o, "viewers"), 0);
+  fail_unless (json_object_get_null_member (o, "instance-id"));
+  g_free (text);
+  g_object_unref (parser);
+}
+
+GST_END_TEST;
+
 static Suite *
 stats_suite (void)
 {
@@ -116,6 +154,7 @@ stats_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_json);
   tcase_add_test (tc, test_prometheus);
+  tcase_add_test (tc, test_health);
   return s;
 }
 
