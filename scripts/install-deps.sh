@@ -33,7 +33,10 @@ build_pkgs=(
 # To run: gst-launch-1.0, the elements whepsink uses inside (tsdemux, parsers,
 # webrtcbin, rtp payloaders, libnice), the demo's sources and encoders
 # (x264enc is in -ugly, timeoverlay/clockoverlay in -x with a font to draw
-# with), decoders that the tests use, glib-networking for HTTPS
+# with), the decoders of the shared conversion to Opus (avdec_aac and
+# avdec_ac3 in -libav, mpg123audiodec in -good; opusenc in -base) and the
+# encoders its tests use (avenc_aac/mp2/ac3 in -libav, x265enc in -bad),
+# decoders that the tests use, glib-networking for HTTPS
 # (certificate-file/key-file), and libssl3 for libcrypto (SRTP; Debian has
 # it on every system, named here as what the plugin links).
 runtime_pkgs=(

@@ -9,6 +9,7 @@
 
 #include "gstwhepmedia.h"
 #include "gstwhepfanout.h"
+#include "gstwheptranscode.h"
 #include "whep-ts-psi.h"
 
 #include <gst/mpegts/mpegts.h>
@@ -24,9 +25,6 @@ GST_DEBUG_CATEGORY_STATIC (whep_media_debug);
 /* Viewers' keyframe requests (their PLI and FIR, and one when each joins)
  * reach upstream at most this often: one keyframe serves them all. */
 #define KEYFRAME_REQUEST_INTERVAL (500 * GST_MSECOND)
-
-/* 'Opus' in a registration descriptor marks an Opus private PES stream */
-#define REGISTRATION_OPUS 0x4f707573
 
 /* Bad input is told about (a warning) at most this often. */
 #define INPUT_WARNING_INTERVAL (10 * GST_SECOND)
@@ -46,6 +44,10 @@ typedef struct
   gint stale;                   /* atomic: caps from before a new demuxer */
   const gchar *profile;         /* interned, H.264 only */
   const gchar *level;           /* interned, H.264 only */
+  /* audio only: the conversions to Opus made so far, one per codec, made
+   * when a stream first needs one and kept in the bin for the next stream
+   * of that codec (protected by the media lock; the bin owns them) */
+  GstElement *transcoders[WHEP_AUDIO_CODEC_LAST];
 } Track;
 
 struct _GstWhepMedia
@@ -66,6 +68,7 @@ struct _GstWhepMedia
   gboolean timing_checked;      /* the live offset was decided */
   GstClockTimeDiff live_offset; /* applied to every track's running time */
   gint wanted_program;          /* -1: the first in the PAT */
+  GstWhepTranscodeMode audio_transcode;
   gint program;                 /* the one followed, -1 until the PAT */
   gboolean pmt_seen;
   gboolean ready;
@@ -112,11 +115,29 @@ media_update_ready (GstWhepMedia * media)
   }
 }
 
+/* Audio that is not Opus feeds the audio track through a conversion, if
+ * audio-transcode allows it and this GStreamer can. */
+static gboolean
+media_converts_audio (GstWhepMedia * media, WhepAudioCodec codec)
+{
+  GstWhepTranscodeMode mode;
+
+  if (!gst_whep_audio_codec_needs_transcode (codec))
+    return FALSE;
+  g_mutex_lock (&media->lock);
+  mode = media->audio_transcode;
+  g_mutex_unlock (&media->lock);
+  return mode == GST_WHEP_TRANSCODE_AUTO &&
+      gst_whep_audio_transcode_possible (codec, NULL);
+}
+
 static Track *
 track_for_caps (GstWhepMedia * media, GstCaps * caps)
 {
   guint i;
 
+  if (media_converts_audio (media, gst_whep_audio_codec_from_caps (caps)))
+    return &media->tracks[1];
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
     if (gst_structure_has_name (gst_caps_get_structure (caps, 0),
             media->tracks[i].caps_name))
@@ -212,20 +233,121 @@ track_of_pad (GstWhepMedia * media, GstPad * pad)
   return track;
 }
 
+/* Unlinks whatever feeds @sinkpad. */
+static void
+unlink_sink_pad (GstPad * sinkpad)
+{
+  GstPad *old = gst_pad_get_peer (sinkpad);
+
+  if (old) {
+    gst_pad_unlink (old, sinkpad);
+    gst_object_unref (old);
+  }
+}
+
+/* If @pad is a conversion's output, the conversion's input is unlinked too:
+ * a demuxer pad left on it would push into nothing. */
+static void
+unlink_transcoder_input (GstPad * pad)
+{
+  GstElement *element = gst_pad_get_parent_element (pad);
+  GstPad *input;
+
+  if (element == NULL)
+    return;
+  if (g_str_has_prefix (GST_OBJECT_NAME (element), "transcode-") &&
+      (input = gst_element_get_static_pad (element, "sink"))) {
+    unlink_sink_pad (input);
+    gst_object_unref (input);
+  }
+  gst_object_unref (element);
+}
+
+/* The conversion of @codec to Opus for the audio track: the one made
+ * before, or a new one in the bin.  Called with no lock held. */
+static GstElement *
+track_get_transcoder (GstWhepMedia * media, Track * track,
+    WhepAudioCodec codec)
+{
+  GstElement *made, *known;
+
+  g_mutex_lock (&media->lock);
+  known = track->transcoders[codec];
+  g_mutex_unlock (&media->lock);
+  if (known)
+    return known;
+
+  made = gst_whep_audio_transcoder_new (codec);
+  if (made == NULL)
+    return NULL;
+  g_mutex_lock (&media->lock);
+  known = track->transcoders[codec];
+  if (known == NULL)
+    track->transcoders[codec] = made;
+  g_mutex_unlock (&media->lock);
+  if (known) {                  /* another thread was quicker */
+    gst_object_unref (made);
+    return known;
+  }
+  gst_bin_add (media->bin, made);
+  gst_element_sync_state_with_parent (made);
+  GST_INFO_OBJECT (media->bin, "the %s stream is converted to Opus once for "
+      "all viewers", gst_whep_audio_codec_name (codec));
+  return made;
+}
+
+/* The pad that feeds the track's queue for @pad: @pad itself, or the
+ * output of the conversion it goes through (then @pad is linked to it).
+ * NULL, with a warning, if the conversion cannot be made. */
+static GstPad *
+track_input_for (GstWhepMedia * media, Track * track, GstPad * pad)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  WhepAudioCodec codec = gst_whep_audio_codec_from_caps (caps);
+  GstElement *transcoder;
+  GstPad *input;
+
+  gst_clear_caps (&caps);
+  if (track->kind != WHEP_MEDIA_KIND_AUDIO ||
+      !gst_whep_audio_codec_needs_transcode (codec))
+    return gst_object_ref (pad);
+
+  transcoder = track_get_transcoder (media, track, codec);
+  if (transcoder == NULL) {
+    GST_ELEMENT_WARNING (media->bin, CORE, MISSING_PLUGIN,
+        ("Could not convert the %s audio to Opus.",
+            gst_whep_audio_codec_name (codec)), ("see the log of "
+            "wheptranscode"));
+    return NULL;
+  }
+  input = gst_element_get_static_pad (transcoder, "sink");
+  unlink_sink_pad (input);
+  if (GST_PAD_LINK_FAILED (gst_pad_link (pad, input)))
+    GST_ELEMENT_WARNING (media->bin, CORE, PAD, (NULL),
+        ("could not link %s to the %s conversion", GST_PAD_NAME (pad),
+            gst_whep_audio_codec_name (codec)));
+  gst_object_unref (input);
+  return gst_element_get_static_pad (transcoder, "src");
+}
+
 /* Feeds @track from @pad (or from nothing). */
 static void
 track_link (GstWhepMedia * media, Track * track, GstPad * pad)
 {
   GstPad *sinkpad = gst_element_get_static_pad (track->queue, "sink");
   GstPad *old = gst_pad_get_peer (sinkpad);
+  GstPad *feed = NULL;
   GstPadLinkReturn ret;
 
   if (old) {
     gst_pad_unlink (old, sinkpad);
+    unlink_transcoder_input (old);
     gst_object_unref (old);
   }
-  if (pad) {
-    ret = gst_pad_link (pad, sinkpad);
+  if (pad)
+    feed = track_input_for (media, track, pad);
+  if (feed) {
+    ret = gst_pad_link (feed, sinkpad);
     if (GST_PAD_LINK_FAILED (ret))
       GST_ELEMENT_WARNING (media->bin, CORE, PAD, (NULL),
           ("could not link %s: %s", GST_PAD_NAME (pad),
@@ -233,6 +355,7 @@ track_link (GstWhepMedia * media, Track * track, GstPad * pad)
     else
       GST_INFO_OBJECT (media->bin, "%s feeds the %s track", GST_PAD_NAME (pad),
           track->caps_name);
+    gst_object_unref (feed);
   }
   gst_object_unref (sinkpad);
 }
@@ -757,23 +880,35 @@ gst_whep_media_get_missing_element (GstWhepMedia * media)
   return media->missing;
 }
 
+/* Audio the PMT lists that WebRTC cannot carry is served as Opus if it
+ * may and can be converted; if not, it is left out and the warning says
+ * why.  Returns whether the program has audio for the viewers. */
 static gboolean
-pmt_stream_is_opus (const GstMpegtsPMTStream * stream)
+pmt_audio_usable (GstWhepMedia * media, WhepAudioCodec opus_or_other,
+    GstWhepTranscodeMode mode)
 {
-  guint i;
+  const gchar *name = gst_whep_audio_codec_name (opus_or_other);
+  const gchar *missing = NULL;
 
-  if (stream->stream_type != GST_MPEGTS_STREAM_TYPE_PRIVATE_PES_PACKETS)
+  if (opus_or_other == WHEP_AUDIO_CODEC_OPUS)
+    return TRUE;
+  if (!gst_whep_audio_codec_needs_transcode (opus_or_other))
     return FALSE;
-  for (i = 0; i < stream->descriptors->len; i++) {
-    GstMpegtsDescriptor *desc = g_ptr_array_index (stream->descriptors, i);
-    guint32 id;
-
-    if (desc->tag == GST_MTS_DESC_REGISTRATION &&
-        gst_mpegts_descriptor_parse_registration (desc, &id, NULL, NULL) &&
-        id == REGISTRATION_OPUS)
-      return TRUE;
+  if (mode == GST_WHEP_TRANSCODE_NEVER) {
+    GST_ELEMENT_WARNING (media->bin, STREAM, CODEC_NOT_FOUND,
+        ("The stream's audio is %s, which WebRTC cannot carry, and "
+            "audio-transcode=never: viewers get no audio.", name),
+        ("audio-transcode=auto converts it to Opus once for all viewers"));
+    return FALSE;
   }
-  return FALSE;
+  if (!gst_whep_audio_transcode_possible (opus_or_other, &missing)) {
+    GST_ELEMENT_WARNING (media->bin, CORE, MISSING_PLUGIN,
+        ("The stream's audio is %s, and converting it to Opus needs '%s', "
+            "which this GStreamer lacks: viewers get no audio.", name,
+            missing), ("Debian: gstreamer1.0-libav has the decoders"));
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* Which program to follow: the one asked for, else the first in the PAT,
@@ -807,6 +942,8 @@ static void
 media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
 {
   gboolean has_video = FALSE, has_audio = FALSE, changed;
+  WhepAudioCodec audio = WHEP_AUDIO_CODEC_NONE, codec;
+  GstWhepTranscodeMode mode;
   guint i;
 
   for (i = 0; i < pmt->streams->len; i++) {
@@ -814,8 +951,9 @@ media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
 
     if (stream->stream_type == GST_MPEGTS_STREAM_TYPE_VIDEO_H264)
       has_video = TRUE;
-    else if (pmt_stream_is_opus (stream))
-      has_audio = TRUE;
+    else if ((codec = gst_whep_audio_codec_from_pmt (stream)) &&
+        (audio == WHEP_AUDIO_CODEC_NONE || codec == WHEP_AUDIO_CODEC_OPUS))
+      audio = codec;            /* Opus if there is, else the first other */
   }
 
   g_mutex_lock (&media->lock);
@@ -823,12 +961,20 @@ media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
     g_mutex_unlock (&media->lock);
     return;
   }
+  mode = media->audio_transcode;
+  g_mutex_unlock (&media->lock);
+
+  /* no lock held: this may post a warning */
+  has_audio = pmt_audio_usable (media, audio, mode);
+
+  g_mutex_lock (&media->lock);
   changed = !media->pmt_seen || media->tracks[0].in_pmt != has_video ||
       media->tracks[1].in_pmt != has_audio;
   if (changed) {
-    GST_INFO_OBJECT (media->bin, "PMT of program %u: video %s, audio %s",
+    GST_INFO_OBJECT (media->bin, "PMT of program %u: video %s, audio %s%s",
         pmt->program_number, has_video ? "H.264" : "none",
-        has_audio ? "Opus" : "none");
+        has_audio ? gst_whep_audio_codec_name (audio) : "none",
+        has_audio && audio != WHEP_AUDIO_CODEC_OPUS ? " (to Opus)" : "");
     media->pmt_seen = TRUE;
     media->tracks[0].in_pmt = has_video;
     media->tracks[1].in_pmt = has_audio;
@@ -922,6 +1068,15 @@ gst_whep_media_set_program (GstWhepMedia * media, gint program_number)
     g_object_set (demux, "program-number", program_number, NULL);
     gst_object_unref (demux);
   }
+}
+
+void
+gst_whep_media_set_audio_transcode (GstWhepMedia * media,
+    GstWhepTranscodeMode mode)
+{
+  g_mutex_lock (&media->lock);
+  media->audio_transcode = mode;
+  g_mutex_unlock (&media->lock);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 #include "whep-offer.h"
 #include "gstwhepfanout.h"
+#include "gstwheptranscode.h"
 
 G_BEGIN_DECLS
 
@@ -19,8 +20,14 @@ G_BEGIN_DECLS
  *   tsdemux ------+                                                  `--> rtph264pay -> fakesink
  *                 |                                                        `--> fan-out
  *                 `-> queue -> opusparse -------------> clocksync -> tee -> fakesink
- *                                                                    `--> rtpopuspay -> fakesink
- *                                                                              `--> fan-out
+ *                 :                                                  `--> rtpopuspay -> fakesink
+ *                 :                                                            `--> fan-out
+ *                 `-> transcode-aac (aacparse ! avdec_aac ! audioconvert
+ *                       ! audioresample ! opusenc) -> the same queue
+ *
+ * Audio that WebRTC cannot carry (AAC, MPEG audio, AC-3) is converted to
+ * Opus before the audio track's queue, once for every viewer
+ * (gstwheptranscode.c): the track and the viewers see Opus.
  *
  * With a fan-out (the shared send path) each track is payloaded once and
  * every RTP packet goes to it from the track's streaming thread.  Without
@@ -68,6 +75,11 @@ gboolean gst_whep_media_demote_demux_error (GstWhepMedia * media,
 
 /* The MPEG-TS program to serve, -1 for the first in the PAT. */
 void gst_whep_media_set_program (GstWhepMedia * media, gint program_number);
+
+/* Whether audio that is not Opus (AAC, MPEG audio, AC-3) is converted to
+ * Opus, once for all viewers, or left out; read on each PMT. */
+void gst_whep_media_set_audio_transcode (GstWhepMedia * media,
+    GstWhepTranscodeMode mode);
 
 /* EOS went through: new viewers wait for a new stream. */
 void gst_whep_media_stream_ended (GstWhepMedia * media);

@@ -56,6 +56,7 @@ GST_DEBUG_CATEGORY_STATIC (whep_sink_debug);
 #define DEFAULT_MAX_VIEWERS 0
 #define DEFAULT_ICE_TCP TRUE
 #define DEFAULT_SEND_PATH GST_WHEP_SEND_PATH_SHARED
+#define DEFAULT_AUDIO_TRANSCODE GST_WHEP_TRANSCODE_AUTO
 
 enum
 {
@@ -81,6 +82,7 @@ enum
   PROP_ICE_TCP,
   PROP_PUBLIC_ADDRESS,
   PROP_SEND_PATH,
+  PROP_AUDIO_TRANSCODE,
   PROP_WAITING_VIEWERS,
   PROP_VIEWERS,
   PROP_STATS,
@@ -167,6 +169,7 @@ struct _GstWhepSink
   gboolean ice_tcp;
   gchar *public_address;
   GstWhepSendPath send_path;
+  GstWhepTranscodeMode audio_transcode;
   gboolean stats;
   gchar *instance_id;
   gchar *public_url;
@@ -699,6 +702,7 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
   GstWhepSink *sink = GST_WHEP_SINK (object);
   gboolean program_changed = FALSE;
   gint program_number;
+  GstWhepTranscodeMode audio_transcode;
 
   SINK_LOCK (sink);
   switch (prop_id) {
@@ -774,6 +778,9 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     case PROP_SEND_PATH:
       sink->send_path = g_value_get_enum (value);
       break;
+    case PROP_AUDIO_TRANSCODE:
+      sink->audio_transcode = g_value_get_enum (value);
+      break;
     case PROP_INSTANCE_ID:{
       const gchar *id = g_value_get_string (value);
 
@@ -801,12 +808,15 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
       break;
   }
   program_number = sink->program_number;
+  audio_transcode = sink->audio_transcode;
   apply_settings (sink);
   SINK_UNLOCK (sink);
 
   /* not with the lock held: the media part sets tsdemux's program-number */
   if (program_changed)
     gst_whep_media_set_program (sink->media, program_number);
+  if (prop_id == PROP_AUDIO_TRANSCODE)
+    gst_whep_media_set_audio_transcode (sink->media, audio_transcode);
 }
 
 static void
@@ -876,6 +886,9 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_SEND_PATH:
       g_value_set_enum (value, sink->send_path);
+      break;
+    case PROP_AUDIO_TRANSCODE:
+      g_value_set_enum (value, sink->audio_transcode);
       break;
     case PROP_WAITING_VIEWERS:
       g_value_set_uint (value, gst_whep_endpoint_get_waiting (sink->endpoint));
@@ -1153,6 +1166,24 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           DEFAULT_SEND_PATH, MUTABLE_READY));
 
   /**
+   * GstWhepSink:audio-transcode:
+   *
+   * What to do with audio that WebRTC cannot carry: AAC (ADTS or LATM),
+   * MPEG-1/2 audio (layer I-III) and AC-3/E-AC-3.  `auto`: the PMT's
+   * audio is declared as Opus at once, and the stream is decoded and
+   * encoded to Opus (48 kHz, 20 ms frames, low delay, mixed down to
+   * stereo) once for all viewers, whatever their number.  `never`: such
+   * audio is left out (viewers get video only) and a warning says why.
+   * Opus in the stream is always sent as it is.
+   */
+  g_object_class_install_property (gobject_class, PROP_AUDIO_TRANSCODE,
+      g_param_spec_enum ("audio-transcode", "Audio transcode",
+          "AAC, MPEG audio or AC-3 in the stream: convert it to Opus once "
+          "for all viewers (auto), or leave the audio out (never)",
+          GST_TYPE_WHEP_TRANSCODE_MODE, DEFAULT_AUDIO_TRANSCODE,
+          MUTABLE_READY));
+
+  /**
    * GstWhepSink:waiting-viewers:
    *
    * Viewers whose offer is held because the stream has not started (or
@@ -1359,6 +1390,7 @@ gst_whep_sink_init (GstWhepSink * sink)
   sink->max_viewers = DEFAULT_MAX_VIEWERS;
   sink->ice_tcp = DEFAULT_ICE_TCP;
   sink->send_path = DEFAULT_SEND_PATH;
+  sink->audio_transcode = DEFAULT_AUDIO_TRANSCODE;
   sink->stats = DEFAULT_STATS;
 
   sink->fanout = gst_whep_fanout_new ();

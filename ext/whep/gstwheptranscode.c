@@ -1,0 +1,300 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstwheptranscode.h"
+
+GST_DEBUG_CATEGORY_STATIC (whep_transcode_debug);
+#define GST_CAT_DEFAULT whep_transcode_debug
+
+/* Registration descriptors (ISO/IEC 13818-1 2.6.8) of private PES streams */
+#define REGISTRATION_OPUS 0x4f707573    /* "Opus" */
+#define REGISTRATION_AC3 0x41432d33     /* "AC-3" */
+#define REGISTRATION_EAC3 0x45414333    /* "EAC3" */
+
+/* Opus for WebRTC: 20 ms frames (what browsers send and expect), the
+ * restricted low-delay mode (CELT only: 2.5 ms look-ahead instead of 6.5),
+ * and a bitrate that carries broadcast stereo music well. */
+#define OPUS_FRAME_SIZE "20"
+#define OPUS_AUDIO_TYPE "restricted-lowdelay"
+#define OPUS_BITRATE 96000
+
+typedef struct
+{
+  const gchar *id;              /* in the bin's name */
+  const gchar *name;            /* for people */
+  const gchar *parser;
+  /* the first of these that this GStreamer has is used */
+  const gchar *decoders[4];
+} AudioRecipe;
+
+static const AudioRecipe audio_recipes[WHEP_AUDIO_CODEC_LAST] = {
+  [WHEP_AUDIO_CODEC_NONE] = {"none", "none", NULL, {NULL}},
+  [WHEP_AUDIO_CODEC_OPUS] = {"opus", "Opus", NULL, {NULL}},
+  [WHEP_AUDIO_CODEC_AAC] = {"aac", "AAC", "aacparse",
+      {"avdec_aac", "fdkaacdec", "faad", NULL}},
+  /* aacparse passes LOAS on as it is; only the LATM decoder takes it */
+  [WHEP_AUDIO_CODEC_AAC_LATM] = {"aac-latm", "AAC (LATM)", "aacparse",
+      {"avdec_aac_latm", NULL}},
+  /* mpg123 decodes all three layers, avdec_mp2float layer II only */
+  [WHEP_AUDIO_CODEC_MPEG] = {"mpeg-audio", "MPEG audio", "mpegaudioparse",
+      {"mpg123audiodec", "avdec_mp2float", "avdec_mp3", NULL}},
+  [WHEP_AUDIO_CODEC_AC3] = {"ac3", "AC-3", "ac3parse",
+      {"avdec_ac3", "a52dec", NULL}},
+  [WHEP_AUDIO_CODEC_EAC3] = {"eac3", "E-AC-3", "ac3parse",
+      {"avdec_eac3", NULL}},
+};
+
+GType
+gst_whep_transcode_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_WHEP_TRANSCODE_AUTO, "Convert, once for all viewers, what WebRTC "
+          "cannot carry", "auto"},
+    {GST_WHEP_TRANSCODE_NEVER, "Never convert: such a track is left out, "
+          "with a warning", "never"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstWhepTranscodeMode", values);
+
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static void
+transcode_debug_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (whep_transcode_debug, "wheptranscode", 0,
+        "whepsink shared conversions");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+/* A private PES stream (0x06) says what it is with a descriptor. */
+static WhepAudioCodec
+audio_codec_of_private_stream (const GstMpegtsPMTStream * stream)
+{
+  guint i;
+
+  for (i = 0; i < stream->descriptors->len; i++) {
+    GstMpegtsDescriptor *desc = g_ptr_array_index (stream->descriptors, i);
+    guint32 id;
+
+    switch (desc->tag) {
+      case GST_MTS_DESC_DVB_AC3:
+        return WHEP_AUDIO_CODEC_AC3;
+      case GST_MTS_DESC_DVB_ENHANCED_AC3:
+        return WHEP_AUDIO_CODEC_EAC3;
+      case GST_MTS_DESC_REGISTRATION:
+        if (!gst_mpegts_descriptor_parse_registration (desc, &id, NULL, NULL))
+          break;
+        if (id == REGISTRATION_OPUS)
+          return WHEP_AUDIO_CODEC_OPUS;
+        if (id == REGISTRATION_AC3)
+          return WHEP_AUDIO_CODEC_AC3;
+        if (id == REGISTRATION_EAC3)
+          return WHEP_AUDIO_CODEC_EAC3;
+        break;
+      default:
+        break;
+    }
+  }
+  return WHEP_AUDIO_CODEC_NONE;
+}
+
+WhepAudioCodec
+gst_whep_audio_codec_from_pmt (const GstMpegtsPMTStream * stream)
+{
+  switch (stream->stream_type) {
+    case GST_MPEGTS_STREAM_TYPE_PRIVATE_PES_PACKETS:
+      return audio_codec_of_private_stream (stream);
+    case GST_MPEGTS_STREAM_TYPE_AUDIO_AAC_ADTS:
+      return WHEP_AUDIO_CODEC_AAC;
+    case GST_MPEGTS_STREAM_TYPE_AUDIO_AAC_LATM:
+      return WHEP_AUDIO_CODEC_AAC_LATM;
+    case GST_MPEGTS_STREAM_TYPE_AUDIO_MPEG1:
+    case GST_MPEGTS_STREAM_TYPE_AUDIO_MPEG2:
+      return WHEP_AUDIO_CODEC_MPEG;
+    case GST_MPEGTS_STREAM_TYPE_ATSC_AUDIO_AC3:
+      return WHEP_AUDIO_CODEC_AC3;
+    case GST_MPEGTS_STREAM_TYPE_ATSC_AUDIO_EAC3:
+      return WHEP_AUDIO_CODEC_EAC3;
+    default:
+      return WHEP_AUDIO_CODEC_NONE;
+  }
+}
+
+WhepAudioCodec
+gst_whep_audio_codec_from_caps (const GstCaps * caps)
+{
+  const GstStructure *s;
+  const gchar *format;
+  gint version = 0;
+
+  if (caps == NULL || gst_caps_is_empty (caps) || gst_caps_is_any (caps))
+    return WHEP_AUDIO_CODEC_NONE;
+  s = gst_caps_get_structure (caps, 0);
+  if (gst_structure_has_name (s, "audio/x-opus"))
+    return WHEP_AUDIO_CODEC_OPUS;
+  if (gst_structure_has_name (s, "audio/x-ac3"))
+    return WHEP_AUDIO_CODEC_AC3;
+  if (gst_structure_has_name (s, "audio/x-eac3"))
+    return WHEP_AUDIO_CODEC_EAC3;
+  if (!gst_structure_has_name (s, "audio/mpeg") ||
+      !gst_structure_get_int (s, "mpegversion", &version))
+    return WHEP_AUDIO_CODEC_NONE;
+  if (version == 1)
+    return WHEP_AUDIO_CODEC_MPEG;
+  format = gst_structure_get_string (s, "stream-format");
+  if (g_strcmp0 (format, "loas") == 0)
+    return WHEP_AUDIO_CODEC_AAC_LATM;
+  return WHEP_AUDIO_CODEC_AAC;
+}
+
+const gchar *
+gst_whep_audio_codec_name (WhepAudioCodec codec)
+{
+  g_return_val_if_fail (codec < WHEP_AUDIO_CODEC_LAST, "none");
+  return audio_recipes[codec].name;
+}
+
+gboolean
+gst_whep_audio_codec_needs_transcode (WhepAudioCodec codec)
+{
+  return codec > WHEP_AUDIO_CODEC_OPUS && codec < WHEP_AUDIO_CODEC_LAST;
+}
+
+static gboolean
+factory_exists (const gchar * name)
+{
+  GstElementFactory *factory = gst_element_factory_find (name);
+
+  if (factory == NULL)
+    return FALSE;
+  gst_object_unref (factory);
+  return TRUE;
+}
+
+static const gchar *
+recipe_decoder (const AudioRecipe * recipe)
+{
+  guint i;
+
+  for (i = 0; recipe->decoders[i]; i++)
+    if (factory_exists (recipe->decoders[i]))
+      return recipe->decoders[i];
+  return NULL;
+}
+
+gboolean
+gst_whep_audio_transcode_possible (WhepAudioCodec codec,
+    const gchar ** missing)
+{
+  static const gchar *const common[] = {
+    "audioconvert", "audioresample", "capsfilter", "opusenc"
+  };
+  const AudioRecipe *recipe;
+  const gchar *lack = NULL;
+  guint i;
+
+  g_return_val_if_fail (gst_whep_audio_codec_needs_transcode (codec), FALSE);
+  recipe = &audio_recipes[codec];
+  if (!factory_exists (recipe->parser))
+    lack = recipe->parser;
+  else if (recipe_decoder (recipe) == NULL)
+    lack = recipe->decoders[0];
+  for (i = 0; lack == NULL && i < G_N_ELEMENTS (common); i++)
+    if (!factory_exists (common[i]))
+      lack = common[i];
+  if (missing)
+    *missing = lack;
+  return lack == NULL;
+}
+
+static GstElement *
+make_child (GstBin * bin, const gchar * factory)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+
+  if (e == NULL) {
+    GST_WARNING_OBJECT (bin, "no element '%s'", factory);
+    return NULL;
+  }
+  gst_bin_add (bin, e);
+  return e;
+}
+
+static void
+add_ghost_pad (GstBin * bin, GstElement * child, const gchar * child_pad,
+    const gchar * name)
+{
+  GstPad *target = gst_element_get_static_pad (child, child_pad);
+
+  gst_element_add_pad (GST_ELEMENT_CAST (bin), gst_ghost_pad_new (name,
+          target));
+  gst_object_unref (target);
+}
+
+GstElement *
+gst_whep_audio_transcoder_new (WhepAudioCodec codec)
+{
+  const AudioRecipe *recipe;
+  GstElement *bin, *parser, *dec, *convert, *resample, *filter, *enc;
+  GstCaps *caps;
+  gchar *name;
+
+  transcode_debug_init ();
+  if (!gst_whep_audio_transcode_possible (codec, NULL))
+    return NULL;
+  recipe = &audio_recipes[codec];
+
+  name = g_strdup_printf ("transcode-%s", recipe->id);
+  bin = gst_bin_new (name);
+  g_free (name);
+  parser = make_child (GST_BIN (bin), recipe->parser);
+  dec = make_child (GST_BIN (bin), recipe_decoder (recipe));
+  convert = make_child (GST_BIN (bin), "audioconvert");
+  resample = make_child (GST_BIN (bin), "audioresample");
+  filter = make_child (GST_BIN (bin), "capsfilter");
+  enc = make_child (GST_BIN (bin), "opusenc");
+  if (!parser || !dec || !convert || !resample || !filter || !enc)
+    goto failed;
+
+  /* Opus is 48 kHz inside; WebRTC's opus/48000/2 takes mono or stereo, so
+   * 5.1 AC-3 is mixed down here rather than sent as multichannel Opus
+   * that browsers do not play. */
+  caps = gst_caps_from_string ("audio/x-raw, rate=48000, "
+      "channels=(int)[1, 2]");
+  g_object_set (filter, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  g_object_set (enc, "bitrate", OPUS_BITRATE, NULL);
+  gst_util_set_object_arg (G_OBJECT (enc), "frame-size", OPUS_FRAME_SIZE);
+  gst_util_set_object_arg (G_OBJECT (enc), "audio-type", OPUS_AUDIO_TYPE);
+
+  if (!gst_element_link_many (parser, dec, convert, resample, filter, enc,
+          NULL))
+    goto failed;
+  add_ghost_pad (GST_BIN (bin), parser, "sink", "sink");
+  add_ghost_pad (GST_BIN (bin), enc, "src", "src");
+  GST_INFO ("%s to Opus: %s ! %s ! audioconvert ! audioresample ! opusenc",
+      recipe->name, recipe->parser, GST_OBJECT_NAME (gst_element_get_factory
+          (dec)));
+  return bin;
+
+failed:
+  GST_WARNING ("could not build the %s to Opus conversion", recipe->name);
+  gst_object_unref (bin);
+  return NULL;
+}

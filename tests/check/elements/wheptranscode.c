@@ -1,0 +1,286 @@
+/* whepsink
+ * Copyright (C) 2026 The whepsink authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/* Streams that browsers cannot play as they are, as real viewers see them:
+ * AAC, MPEG-1 Layer II and AC-3 audio reach every viewer as Opus that it
+ * decodes, converted once in whepsink however many viewers there are; with
+ * audio-transcode=never the audio is left out (the answer rejects the
+ * audio m-line, whepsink warns) and the video still plays. */
+#include <gst/check/gstcheck.h>
+#include <string.h>
+
+#include "whep-test-client.h"
+#include "whep-test-server.h"
+
+#define VIDEO \
+  "videotestsrc is-live=true pattern=ball ! " \
+  "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! " \
+  "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30"
+
+#define TONE "audiotestsrc is-live=true ! audioconvert ! audioresample ! "
+
+/* the encoders are gst-libav's, the parsers make the caps mpegtsmux wants */
+#define AAC TONE "avenc_aac ! aacparse"
+#define MP2 TONE "avenc_mp2 ! mpegaudioparse"
+#define AC3 TONE "audio/x-raw,channels=2 ! avenc_ac3 ! ac3parse"
+
+#define PIPELINE(audio, sink_props) \
+  VIDEO " ! mux. " audio " ! mux. mpegtsmux name=mux ! " \
+  "whepsink name=whep port=0 " sink_props
+
+#define AUDIO_ONLY(audio) \
+  audio " ! mpegtsmux ! whepsink name=whep port=0"
+
+/* Polls @done every 50 ms for at most @timeout_ms. */
+#define WAIT_FOR(done, timeout_ms) G_STMT_START {                        \
+  gint64 _deadline = g_get_monotonic_time () + (timeout_ms) * 1000;      \
+  while (!(done) && g_get_monotonic_time () < _deadline)                 \
+    g_usleep (50 * 1000);                                                \
+} G_STMT_END
+
+static WhepTestClient *
+viewer_connect (WhepTestServer * s, gboolean video, gboolean audio)
+{
+  WhepTestClientConfig config = { video, audio, TRUE, NULL, 0 };
+  WhepTestClient *client = whep_test_client_new (s->endpoint, &config);
+  GError *error = NULL;
+
+  fail_unless_equals_int (whep_test_client_connect (client, &error), 201);
+  g_assert_no_error (error);
+  return client;
+}
+
+/* The answer's m-line of @media ("audio", "video") accepts (a port other
+ * than 0) and names @codec in an rtpmap. */
+static void
+assert_answer_sends (WhepTestClient * client, const gchar * media,
+    const gchar * codec)
+{
+  const gchar *answer = whep_test_client_get_answer (client);
+  gchar *rejected = g_strdup_printf ("m=%s 0 ", media);
+  gchar *mline = g_strdup_printf ("m=%s ", media);
+
+  fail_unless (strstr (answer, mline) != NULL, "no %s m-line in %s", media,
+      answer);
+  fail_unless (strstr (answer, rejected) == NULL, "%s rejected in %s", media,
+      answer);
+  fail_unless (strstr (answer, codec) != NULL, "no %s in %s", codec, answer);
+  g_free (rejected);
+  g_free (mline);
+}
+
+/* How many elements made by @factory are in @bin, at any depth. */
+static guint
+count_elements (GstElement * bin, const gchar * factory)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GValue item = G_VALUE_INIT;
+  gboolean done = FALSE;
+  guint n = 0;
+
+  while (!done) {
+    switch (gst_iterator_next (it, &item)) {
+      case GST_ITERATOR_OK:{
+        GstElementFactory *f =
+            gst_element_get_factory (g_value_get_object (&item));
+
+        if (f && g_strcmp0 (GST_OBJECT_NAME (f), factory) == 0)
+          n++;
+        g_value_reset (&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        n = 0;
+        gst_iterator_resync (it);
+        break;
+      default:
+        done = TRUE;
+        break;
+    }
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return n;
+}
+
+/* Whether whepsink posted a warning whose text contains @needle (the
+ * messages on the pipeline's bus so far are consumed). */
+static gboolean
+take_whep_warning (WhepTestServer * s, const gchar * needle)
+{
+  GstBus *bus = gst_element_get_bus (s->pipeline);
+  GstMessage *msg;
+  gboolean found = FALSE;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *error = NULL;
+    gchar *debug = NULL;
+
+    gst_message_parse_warning (msg, &error, &debug);
+    GST_INFO ("warning from %s: %s (%s)", GST_MESSAGE_SRC_NAME (msg),
+        error->message, debug);
+    if (GST_MESSAGE_SRC (msg) == GST_OBJECT_CAST (s->whep) &&
+        strstr (error->message, needle))
+      found = TRUE;
+    g_clear_error (&error);
+    g_free (debug);
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  return found;
+}
+
+/* A viewer of @pipeline gets Opus in its answer and decodes audio buffers
+ * (and pictures, if the stream has video). */
+static void
+check_audio_becomes_opus (const gchar * pipeline, gboolean video)
+{
+  WhepTestServer *s = whep_test_server_start (pipeline, GST_STATE_PLAYING);
+  WhepTestClient *viewer = viewer_connect (s, video, TRUE);
+
+  assert_answer_sends (viewer, "audio", "OPUS/48000/2");
+  if (video)
+    assert_answer_sends (viewer, "video", "H264/90000");
+  /* 25 decoded Opus buffers: half a second of 20 ms frames */
+  fail_unless (whep_test_client_wait_frames (viewer, video ? 10 : 0, 25,
+          20000), "%u pictures, %u audio buffers decoded",
+      whep_test_client_get_video_frames (viewer),
+      whep_test_client_get_audio_buffers (viewer));
+  fail_unless_equals_int (count_elements (s->whep, "opusenc"), 1);
+
+  whep_test_client_free (viewer);
+  whep_test_server_stop (s);
+}
+
+/* ---------------------------------------------------------------------- */
+
+GST_START_TEST (test_aac_reaches_viewers_as_opus)
+{
+  check_audio_becomes_opus (PIPELINE (AAC, ""), TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_mp2_reaches_viewers_as_opus)
+{
+  check_audio_becomes_opus (PIPELINE (MP2, ""), TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_ac3_reaches_viewers_as_opus)
+{
+  check_audio_becomes_opus (PIPELINE (AC3, ""), TRUE);
+}
+
+GST_END_TEST;
+
+/* An audio-only stream of AAC: the PMT's audio is a track at once. */
+GST_START_TEST (test_audio_only_aac)
+{
+  check_audio_becomes_opus (AUDIO_ONLY (AAC), FALSE);
+}
+
+GST_END_TEST;
+
+/* Three viewers, one conversion: exactly one decoder and one opusenc in
+ * whepsink, and each viewer decodes the audio. */
+GST_START_TEST (test_one_conversion_for_all_viewers)
+{
+  WhepTestServer *s = whep_test_server_start (PIPELINE (AAC, ""),
+      GST_STATE_PLAYING);
+  WhepTestClient *viewers[3];
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (viewers); i++)
+    viewers[i] = viewer_connect (s, TRUE, TRUE);
+  for (i = 0; i < G_N_ELEMENTS (viewers); i++)
+    fail_unless (whep_test_client_wait_frames (viewers[i], 10, 25, 20000),
+        "viewer %u: %u pictures, %u audio buffers decoded", i,
+        whep_test_client_get_video_frames (viewers[i]),
+        whep_test_client_get_audio_buffers (viewers[i]));
+
+  fail_unless_equals_int (count_elements (s->whep, "opusenc"), 1);
+  fail_unless_equals_int (count_elements (s->whep, "avdec_aac"), 1);
+  /* on the shared send path the Opus is payloaded once too */
+  fail_unless_equals_int (count_elements (s->whep, "rtpopuspay"), 1);
+
+  for (i = 0; i < G_N_ELEMENTS (viewers); i++)
+    whep_test_client_free (viewers[i]);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* audio-transcode=never: the audio m-line is rejected, whepsink says why,
+ * nothing is converted, and the video plays. */
+GST_START_TEST (test_never_leaves_the_audio_out)
+{
+  WhepTestServer *s = whep_test_server_start
+      (PIPELINE (AAC, "audio-transcode=never"), GST_STATE_PLAYING);
+  WhepTestClient *viewer = viewer_connect (s, TRUE, TRUE);
+  gboolean warned = FALSE;
+
+  fail_unless (strstr (whep_test_client_get_answer (viewer), "m=audio 0 ")
+      != NULL, "audio not rejected: %s", whep_test_client_get_answer (viewer));
+  assert_answer_sends (viewer, "video", "H264/90000");
+  fail_unless (whep_test_client_wait_frames (viewer, 30, 0, 20000));
+  fail_unless_equals_int (whep_test_client_get_audio_buffers (viewer), 0);
+  fail_unless_equals_int (count_elements (s->whep, "opusenc"), 0);
+  /* the warning came with the PMT, before the answer */
+  WAIT_FOR ((warned = warned || take_whep_warning (s,
+              "audio-transcode=never")), 5000);
+  fail_unless (warned, "no warning naming audio-transcode=never");
+
+  whep_test_client_free (viewer);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* Audio only and audio-transcode=never: the program has nothing to serve,
+ * as with any program whepsink cannot serve, so a viewer's offer waits
+ * out ready-timeout and gets 503; the warning says why. */
+GST_START_TEST (test_never_audio_only_is_not_served)
+{
+  WhepTestServer *s = whep_test_server_start
+      (AUDIO_ONLY (AAC) " audio-transcode=never ready-timeout=2",
+      GST_STATE_PLAYING);
+  WhepTestClientConfig config = { TRUE, TRUE, TRUE, NULL, 0 };
+  WhepTestClient *viewer = whep_test_client_new (s->endpoint, &config);
+
+  fail_unless_equals_int (whep_test_client_connect (viewer, NULL), 503);
+  fail_unless (take_whep_warning (s, "audio-transcode=never"));
+  fail_unless_equals_int (count_elements (s->whep, "opusenc"), 0);
+  whep_test_client_free (viewer);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+static Suite *
+wheptranscode_suite (void)
+{
+  Suite *s = suite_create ("wheptranscode");
+  TCase *tc_audio = tcase_create ("audio");
+  TCase *tc_shared = tcase_create ("shared");
+  TCase *tc_never = tcase_create ("never");
+
+  tcase_add_test (tc_audio, test_aac_reaches_viewers_as_opus);
+  tcase_add_test (tc_audio, test_mp2_reaches_viewers_as_opus);
+  tcase_add_test (tc_audio, test_ac3_reaches_viewers_as_opus);
+  tcase_add_test (tc_audio, test_audio_only_aac);
+  suite_add_tcase (s, tc_audio);
+
+  tcase_add_test (tc_shared, test_one_conversion_for_all_viewers);
+  suite_add_tcase (s, tc_shared);
+
+  tcase_add_test (tc_never, test_never_leaves_the_audio_out);
+  tcase_add_test (tc_never, test_never_audio_only_is_not_served);
+  suite_add_tcase (s, tc_never);
+  return s;
+}
+
+GST_CHECK_MAIN (wheptranscode);
