@@ -859,8 +859,10 @@ listen_any (SoupServer * soup, GSocketFamily family, guint port,
 
 /* All interfaces as soup_server_listen_all() does it: 0.0.0.0 (which
  * picks the port when @port is 0), then :: on the same port, and no IPv6
- * on a host without it is fine. */
-static gboolean
+ * on a host without it is fine.  Returns the port bound, 0 on error.
+ * (The port is read off our own socket: soup_server_get_uris() of
+ * libsoup 3.2 leaks an address per call.) */
+static guint
 listen_on (SoupServer * soup, const gchar * address, guint port,
     gboolean https, GError ** error)
 {
@@ -873,15 +875,15 @@ listen_on (SoupServer * soup, const gchar * address, guint port,
     for (tries = 0; tries < 10; tries++) {
       bound = listen_any (soup, G_SOCKET_FAMILY_IPV4, port, options, error);
       if (bound == 0)
-        return FALSE;
+        return 0;
       if (listen_any (soup, G_SOCKET_FAMILY_IPV6, bound, options, &v6_error))
-        return TRUE;
+        return bound;
       if (g_error_matches (v6_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) ||
           g_error_matches (v6_error, G_IO_ERROR,
               G_IO_ERROR_CONNECTION_REFUSED)) {
         GST_DEBUG ("no IPv6: %s", v6_error->message);
         g_error_free (v6_error);
-        return TRUE;
+        return bound;
       }
       /* drop the IPv4 listener: a port picked for us may be taken on the
        * IPv6 side, then try another */
@@ -896,30 +898,18 @@ listen_on (SoupServer * soup, const gchar * address, guint port,
     else
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
           "found no port free on both IPv4 and IPv6");
-    return FALSE;
+    return 0;
   }
 
   addr = g_inet_socket_address_new_from_string (address, port);
   if (addr == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "'%s' is not an IP address", address);
-    return FALSE;
+    return 0;
   }
   bound = listen_socket (soup, addr, options, error);
   g_object_unref (addr);
-  return bound != 0;
-}
-
-static guint
-bound_port (SoupServer * soup)
-{
-  GSList *uris = soup_server_get_uris (soup);
-  guint port = 0;
-
-  if (uris)
-    port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return port;
+  return bound;
 }
 
 static GstWhepServer *
@@ -942,13 +932,13 @@ server_start (const gchar * address, guint port,
   soup_server_add_handler (server->soup, NULL, handle_request, server, NULL);
   g_signal_connect (server->soup, "request-started",
       G_CALLBACK (on_request_started), server);
-  if (!listen_on (server->soup, address, port, tls_certificate != NULL,
-          error)) {
+  server->port = listen_on (server->soup, address, port,
+      tls_certificate != NULL, error);
+  if (server->port == 0) {
     g_main_context_pop_thread_default (server->context);
     gst_object_unref (server);
     return NULL;
   }
-  server->port = bound_port (server->soup);
   g_main_context_pop_thread_default (server->context);
 
   server->thread = g_thread_new ("whepsink-http", server_thread_func, server);
