@@ -128,7 +128,8 @@ GST_START_TEST (test_metadata)
   GstElementFactory *f = gst_element_factory_find ("whepsink");
   GstElement *sink;
   GstPad *pad;
-  GstCaps *caps;
+  GstCaps *caps, *mpegts = gst_caps_from_string ("video/mpegts, "
+      "systemstream=true");
 
   fail_unless (f != NULL);
   fail_unless_equals_string (gst_element_factory_get_metadata (f,
@@ -138,8 +139,8 @@ GST_START_TEST (test_metadata)
   pad = gst_element_get_static_pad (sink, "sink");
   fail_unless (pad != NULL);
   caps = gst_pad_query_caps (pad, NULL);
-  fail_unless (gst_caps_can_intersect (caps,
-          gst_caps_from_string ("video/mpegts, systemstream=true")));
+  fail_unless (gst_caps_can_intersect (caps, mpegts));
+  gst_caps_unref (mpegts);
   gst_caps_unref (caps);
   gst_object_unref (pad);
   gst_object_unref (sink);
