@@ -50,10 +50,13 @@ runtime_pkgs=(
 # give the browser test a network namespace of its own (tests/browser/run.sh),
 # nftables to lose packets there on purpose (the NACK test), ca-certificates for npm, and the AddressSanitizer/UBSan runtimes for
 # `scripts/test.sh --sanitize`, openssl to make the HTTPS test's
-# certificate, and PyGObject with GStreamer's typelib for the Python example's
-# test (docs/examples/whep-events.py --self-test).
+# certificate, PyGObject with GStreamer's typelib for the Python example's
+# test (docs/examples/whep-events.py --self-test), and for the scale-out test
+# (tests/scaleout/run.sh: three whepsinks behind a balancer in network
+# namespaces) HAProxy, and go with Debian's pion to build its viewers
+# (tests/bench/whep-load).
 test_pkgs=(chromium iproute2 nftables ca-certificates libasan8 libubsan1 openssl
-  python3-gi gir1.2-gstreamer-1.0)
+  python3-gi gir1.2-gstreamer-1.0 haproxy golang-go golang-github-pion-webrtc.v3-dev)
 
 wanted=("${build_pkgs[@]}" "${runtime_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then

@@ -15,6 +15,7 @@
 //
 //	whep-load ramp -url URL -server-pid PID -steps 0,25,50 -out FILE
 //	whep-load join -url URL -joins 30 -out FILE      (join time, time to key frame)
+//	whep-load hold -url URL -joins 30 -status FILE   (viewers that stay: hold.go)
 //	whep-load report -dir DIR                          (markdown tables)
 //
 // Only local traffic: the viewers' sockets are bound to -bind (127.0.0.1, or
@@ -1223,7 +1224,7 @@ func parseSteps(s string) (steps []int) {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: whep-load ramp|join|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: whep-load ramp|join|hold|report [flags]")
 		os.Exit(2)
 	}
 	mode := os.Args[1]
@@ -1258,6 +1259,7 @@ func main() {
 	maxClient := fs.Float64("max-client-cpu", 0.85, "warn when the client uses more cores than this")
 	signals := fs.Bool("latency-signals", false, "ramp: SIGUSR1 to the server before each step's windows, SIGUSR2 after (latency probes)")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the client")
+	statusPath := fs.String("status", "", "hold mode: status file, rewritten every 500 ms (none: stdout)")
 	fs.Parse(os.Args[2:])
 	if *cpuprofile != "" {
 		if f, err := os.Create(*cpuprofile); err == nil {
@@ -1309,6 +1311,8 @@ func main() {
 		os.Exit(status)
 	case "join":
 		c.runJoin(*server, *tag, *joins, *interval, *timeout, o)
+	case "hold":
+		os.Exit(c.runHold(*joins, *parallel, *statusPath, stop))
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", mode)
 		os.Exit(2)
