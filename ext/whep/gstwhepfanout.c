@@ -97,6 +97,7 @@ typedef struct
   WhepMediaKind kind;
   WhepPacketHistory *history;
   gint flush;                   /* atomic: clear the history first */
+  gint codec;                   /* atomic, a WhepVideoCodec: video only */
 
   /* scratch for one send call */
   guint8 *slots;                /* BATCH_SIZE * SLOT_SIZE */
@@ -423,17 +424,21 @@ track_serve_viewer (FanoutTrack * track, GstWhepFanoutViewer * viewer,
 }
 
 static gboolean
-is_keyframe_start (WhepMediaKind kind, GstBuffer * packet)
+is_keyframe_start (FanoutTrack * track, GstBuffer * packet)
 {
   GstMapInfo map;
   gsize header_len;
   gboolean keyframe = FALSE;
 
-  if (kind != WHEP_MEDIA_KIND_VIDEO ||
+  if (track->kind != WHEP_MEDIA_KIND_VIDEO ||
       !gst_buffer_map (packet, &map, GST_MAP_READ))
     return FALSE;
   header_len = whep_rtp_header_len (map.data, map.size);
-  if (header_len > 0)
+  if (header_len > 0 && g_atomic_int_get (&track->codec) ==
+      WHEP_VIDEO_CODEC_H265)
+    keyframe = whep_rtp_h265_starts_keyframe (map.data + header_len,
+        map.size - header_len);
+  else if (header_len > 0)
     keyframe = whep_rtp_h264_starts_keyframe (map.data + header_len,
         map.size - header_len);
   gst_buffer_unmap (packet, &map);
@@ -459,7 +464,7 @@ fanout_push_packets (GstWhepFanout * fanout, WhepMediaKind kind,
 
   first_new = whep_packet_history_next_index (track->history);
   for (i = 0; i < n_packets; i++) {
-    gboolean keyframe = is_keyframe_start (kind, packets[i]);
+    gboolean keyframe = is_keyframe_start (track, packets[i]);
     guint64 index = whep_packet_history_push (track->history, packets[i],
         now, keyframe);
 
@@ -492,6 +497,20 @@ gst_whep_fanout_push_list (GstWhepFanout * fanout, WhepMediaKind kind,
     packets[i] = gst_buffer_list_get (list, i);
   if (n > 0)
     fanout_push_packets (fanout, kind, packets, n);
+}
+
+void
+gst_whep_fanout_set_video_codec (GstWhepFanout * fanout, WhepVideoCodec codec)
+{
+  FanoutTrack *track = &fanout->tracks[WHEP_MEDIA_KIND_VIDEO];
+  gint old = g_atomic_int_get (&track->codec);
+
+  if (old != (gint) codec && g_atomic_int_compare_and_exchange (&track->codec,
+          old, codec)) {
+    GST_INFO ("video is %s from now on", codec == WHEP_VIDEO_CODEC_H265 ?
+        "H.265" : "H.264");
+    g_atomic_int_set (&track->flush, 1);
+  }
 }
 
 void

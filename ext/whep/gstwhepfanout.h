@@ -93,6 +93,12 @@ void gst_whep_fanout_push (GstWhepFanout * fanout, WhepMediaKind kind,
 void gst_whep_fanout_push_list (GstWhepFanout * fanout, WhepMediaKind kind,
     GstBufferList * list);
 
+/* The codec of the video packets pushed from now on (H.264 unless set):
+ * where a viewer can start is found by it.  A change forgets the held
+ * packets, as a flush does. */
+void gst_whep_fanout_set_video_codec (GstWhepFanout * fanout,
+    WhepVideoCodec codec);
+
 /* The stream changed beyond repair (EOS, a new stream): no old packet may
  * be sent again or start a viewer. */
 void gst_whep_fanout_flush (GstWhepFanout * fanout);

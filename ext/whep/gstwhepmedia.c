@@ -29,9 +29,20 @@ GST_DEBUG_CATEGORY_STATIC (whep_media_debug);
 /* Bad input is told about (a warning) at most this often. */
 #define INPUT_WARNING_INTERVAL (10 * GST_SECOND)
 
+/* The tracks, each with its parser, tee and (shared path) payloader.  At
+ * most one video track is in a program's PMT at a time. */
+enum
+{
+  TRACK_H264,
+  TRACK_AUDIO,
+  TRACK_H265,
+  N_TRACKS
+};
+
 typedef struct
 {
   WhepMediaKind kind;
+  WhepVideoCodec codec;         /* video only */
   const gchar *caps_name;       /* what tsdemux gives: "video/x-h264" */
   GstElement *queue;
   GstElement *tee;
@@ -72,7 +83,7 @@ struct _GstWhepMedia
   gint program;                 /* the one followed, -1 until the PAT */
   gboolean pmt_seen;
   gboolean ready;
-  Track tracks[2];              /* video, audio */
+  Track tracks[N_TRACKS];       /* TRACK_H264, TRACK_AUDIO, TRACK_H265 */
 };
 
 static gboolean
@@ -137,7 +148,7 @@ track_for_caps (GstWhepMedia * media, GstCaps * caps)
   guint i;
 
   if (media_converts_audio (media, gst_whep_audio_codec_from_caps (caps)))
-    return &media->tracks[1];
+    return &media->tracks[TRACK_AUDIO];
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
     if (gst_structure_has_name (gst_caps_get_structure (caps, 0),
             media->tracks[i].caps_name))
@@ -557,6 +568,11 @@ track_rtp_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   WhepMediaKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (pad),
           "whep-kind"));
 
+  /* the fan-out finds keyframes by the codec of what it is given */
+  if (kind == WHEP_MEDIA_KIND_VIDEO)
+    gst_whep_fanout_set_video_codec (media->fanout,
+        g_object_get_data (G_OBJECT (pad), "whep-h265") ?
+        WHEP_VIDEO_CODEC_H265 : WHEP_VIDEO_CODEC_H264);
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
     gst_whep_fanout_push_list (media->fanout, kind,
         GST_PAD_PROBE_INFO_BUFFER_LIST (info));
@@ -573,7 +589,9 @@ static void
 track_build_shared_payloader (GstWhepMedia * media, Track * track)
 {
   gboolean video = track->kind == WHEP_MEDIA_KIND_VIDEO;
-  GstElement *pay = make (media, video ? "rtph264pay" : "rtpopuspay");
+  gboolean h265 = video && track->codec == WHEP_VIDEO_CODEC_H265;
+  GstElement *pay = make (media, h265 ? "rtph265pay" : video ? "rtph264pay" :
+      "rtpopuspay");
   GstElement *sink = make (media, "fakesink");
   GstPad *pad;
 
@@ -592,6 +610,7 @@ track_build_shared_payloader (GstWhepMedia * media, Track * track)
   pad = gst_element_get_static_pad (pay, "src");
   g_object_set_data (G_OBJECT (pad), "whep-kind",
       GINT_TO_POINTER (track->kind));
+  g_object_set_data (G_OBJECT (pad), "whep-h265", GINT_TO_POINTER (h265));
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_BUFFER_LIST, track_rtp_probe, media, NULL);
   gst_object_unref (pad);
@@ -830,20 +849,29 @@ gst_whep_media_new (GstBin * bin, GstPad * input, GstWhepFanout * fanout,
   media->last_input_warning = GST_CLOCK_TIME_NONE;
   media->wanted_program = -1;
   media->program = -1;
-  media->tracks[0].kind = WHEP_MEDIA_KIND_VIDEO;
-  media->tracks[0].caps_name = "video/x-h264";
-  media->tracks[1].kind = WHEP_MEDIA_KIND_AUDIO;
-  media->tracks[1].caps_name = "audio/x-opus";
+  media->tracks[TRACK_H264].kind = WHEP_MEDIA_KIND_VIDEO;
+  media->tracks[TRACK_H264].codec = WHEP_VIDEO_CODEC_H264;
+  media->tracks[TRACK_H264].caps_name = "video/x-h264";
+  media->tracks[TRACK_AUDIO].kind = WHEP_MEDIA_KIND_AUDIO;
+  media->tracks[TRACK_AUDIO].caps_name = "audio/x-opus";
+  media->tracks[TRACK_H265].kind = WHEP_MEDIA_KIND_VIDEO;
+  media->tracks[TRACK_H265].codec = WHEP_VIDEO_CODEC_H265;
+  media->tracks[TRACK_H265].caps_name = "video/x-h265";
 
   media->demux = demux_new (media, -1);
   /* A PES packet holds one access unit (as mpegtsmux and encoders write
    * them): saying so lets h264parse pass each one on at once instead of
    * waiting for the next to see where it ends (a frame of latency). */
-  track_build (media, &media->tracks[0], "h264parse",
+  track_build (media, &media->tracks[TRACK_H264], "h264parse",
       gst_caps_from_string ("video/x-h264, alignment=au"),
       gst_caps_from_string ("video/x-h264, stream-format=byte-stream, "
           "alignment=au"));
-  track_build (media, &media->tracks[1], "opusparse", NULL, NULL);
+  track_build (media, &media->tracks[TRACK_AUDIO], "opusparse", NULL, NULL);
+  /* H.265 is passed through as it is, to viewers that offer it */
+  track_build (media, &media->tracks[TRACK_H265], "h265parse",
+      gst_caps_from_string ("video/x-h265, alignment=au"),
+      gst_caps_from_string ("video/x-h265, stream-format=byte-stream, "
+          "alignment=au"));
 
   if (media->demux) {
     pad = gst_element_get_static_pad (media->demux, "sink");
@@ -941,7 +969,7 @@ media_handle_pat (GstWhepMedia * media, GstMpegtsSection * section)
 static void
 media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
 {
-  gboolean has_video = FALSE, has_audio = FALSE, changed;
+  gboolean has_video = FALSE, has_h265 = FALSE, has_audio = FALSE, changed;
   WhepAudioCodec audio = WHEP_AUDIO_CODEC_NONE, codec;
   GstWhepTranscodeMode mode;
   guint i;
@@ -951,6 +979,8 @@ media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
 
     if (stream->stream_type == GST_MPEGTS_STREAM_TYPE_VIDEO_H264)
       has_video = TRUE;
+    else if (stream->stream_type == GST_MPEGTS_STREAM_TYPE_VIDEO_HEVC)
+      has_h265 = TRUE;
     else if ((codec = gst_whep_audio_codec_from_pmt (stream)) &&
         (audio == WHEP_AUDIO_CODEC_NONE || codec == WHEP_AUDIO_CODEC_OPUS))
       audio = codec;            /* Opus if there is, else the first other */
@@ -966,18 +996,23 @@ media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
 
   /* no lock held: this may post a warning */
   has_audio = pmt_audio_usable (media, audio, mode);
+  /* one video track: H.264, which every browser plays, if there are both */
+  has_h265 = has_h265 && !has_video;
 
   g_mutex_lock (&media->lock);
-  changed = !media->pmt_seen || media->tracks[0].in_pmt != has_video ||
-      media->tracks[1].in_pmt != has_audio;
+  changed = !media->pmt_seen || media->tracks[TRACK_H264].in_pmt != has_video
+      || media->tracks[TRACK_H265].in_pmt != has_h265 ||
+      media->tracks[TRACK_AUDIO].in_pmt != has_audio;
   if (changed) {
     GST_INFO_OBJECT (media->bin, "PMT of program %u: video %s, audio %s%s",
-        pmt->program_number, has_video ? "H.264" : "none",
+        pmt->program_number, has_video ? "H.264" : has_h265 ? "H.265" :
+        "none",
         has_audio ? gst_whep_audio_codec_name (audio) : "none",
         has_audio && audio != WHEP_AUDIO_CODEC_OPUS ? " (to Opus)" : "");
     media->pmt_seen = TRUE;
-    media->tracks[0].in_pmt = has_video;
-    media->tracks[1].in_pmt = has_audio;
+    media->tracks[TRACK_H264].in_pmt = has_video;
+    media->tracks[TRACK_H265].in_pmt = has_h265;
+    media->tracks[TRACK_AUDIO].in_pmt = has_audio;
     /* new viewers wait until every listed track has caps again */
     media->ready = FALSE;
   }
@@ -1116,24 +1151,52 @@ gst_whep_media_get_stream_info (GstWhepMedia * media, WhepStreamInfo * info)
   g_mutex_lock (&media->lock);
   ready = media->ready;
   if (ready) {
-    info->has_video = media->tracks[0].in_pmt;
-    info->h264_profile = media->tracks[0].profile;
-    info->h264_level = media->tracks[0].level;
-    info->has_audio = media->tracks[1].in_pmt;
+    Track *h265 = &media->tracks[TRACK_H265];
+
+    info->has_video = media->tracks[TRACK_H264].in_pmt || h265->in_pmt;
+    info->h264_profile = media->tracks[TRACK_H264].profile;
+    info->h264_level = media->tracks[TRACK_H264].level;
+    info->has_audio = media->tracks[TRACK_AUDIO].in_pmt;
+    if (h265->in_pmt) {
+      info->video_codec = WHEP_VIDEO_CODEC_H265;
+      info->h265_profile = h265->profile;
+    }
   }
   g_mutex_unlock (&media->lock);
   return ready;
 }
 
+/* The track of @kind that viewers get: H.265 video when the PMT lists
+ * it, else H.264.  Called with the lock. */
+static Track *
+media_track_for_viewers_unlocked (GstWhepMedia * media, WhepMediaKind kind)
+{
+  if (kind == WHEP_MEDIA_KIND_AUDIO)
+    return &media->tracks[TRACK_AUDIO];
+  if (kind != WHEP_MEDIA_KIND_VIDEO)
+    return NULL;
+  return media->tracks[TRACK_H265].in_pmt ? &media->tracks[TRACK_H265] :
+      &media->tracks[TRACK_H264];
+}
+
 GstPad *
 gst_whep_media_request_track_pad (GstWhepMedia * media, WhepMediaKind kind)
 {
-  guint i;
+  GstElement *tee = NULL;
+  GstPad *pad = NULL;
+  Track *track;
 
-  for (i = 0; i < G_N_ELEMENTS (media->tracks); i++)
-    if (media->tracks[i].kind == kind && media->tracks[i].tee)
-      return gst_element_request_pad_simple (media->tracks[i].tee, "src_%u");
-  return NULL;
+  g_mutex_lock (&media->lock);
+  track = media_track_for_viewers_unlocked (media, kind);
+  if (track && track->tee)
+    tee = gst_object_ref (track->tee);
+  g_mutex_unlock (&media->lock);
+
+  if (tee) {
+    pad = gst_element_request_pad_simple (tee, "src_%u");
+    gst_object_unref (tee);
+  }
+  return pad;
 }
 
 void

@@ -27,7 +27,9 @@ G_BEGIN_DECLS
  *
  * Audio that WebRTC cannot carry (AAC, MPEG audio, AC-3) is converted to
  * Opus before the audio track's queue, once for every viewer
- * (gstwheptranscode.c): the track and the viewers see Opus.
+ * (gstwheptranscode.c): the track and the viewers see Opus.  H.265 video
+ * has a track of its own (h265parse, rtph265pay), the one viewers get
+ * when the PMT lists H.265 instead of H.264.
  *
  * With a fan-out (the shared send path) each track is payloaded once and
  * every RTP packet goes to it from the track's streaming thread.  Without

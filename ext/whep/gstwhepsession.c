@@ -144,8 +144,9 @@ add_branch (GstWhepSession * session, const WhepMLinePlan * mline,
   GstWebRTCRTPTransceiver *trans = NULL;
 
   queue = add_element (session, "queue", error);
-  pay = queue ? add_element (session, video ? "rtph264pay" : "rtpopuspay",
-      error) : NULL;
+  pay = queue ? add_element (session, !video ? "rtpopuspay" :
+      g_strcmp0 (mline->encoding_name, "H265") == 0 ? "rtph265pay" :
+      "rtph264pay", error) : NULL;
   setter = pay ? add_element (session, "capssetter", error) : NULL;
   if (setter == NULL)
     return FALSE;

@@ -561,6 +561,64 @@ choose_h264 (const GstSDPMedia * media, const WhepStreamInfo * stream,
   g_free (best_plid);
 }
 
+/* RFC 7798's profile-id (general_profile_idc) of a profile h265parse
+ * names; NULL for one it does not map. */
+static const gchar *
+h265_profile_id (const gchar * profile)
+{
+  if (g_strcmp0 (profile, "main") == 0)
+    return "1";
+  if (g_strcmp0 (profile, "main-10") == 0)
+    return "2";
+  if (g_strcmp0 (profile, "main-still-picture") == 0)
+    return "3";
+  return NULL;
+}
+
+/* Picks the H.265 payload type whose profile-id is the stream's (absent
+ * means Main, RFC 7798 7.1), else the first H265/90000 offered.  The
+ * stream is passed through as it is: a browser that offers H.265 at all
+ * plays Main, the profile encoders and cameras make. */
+static void
+choose_h265 (const GstSDPMedia * media, const WhepStreamInfo * stream,
+    WhepMLinePlan * mline)
+{
+  const gchar *wanted = h265_profile_id (stream->h265_profile);
+  gint first_pt = -1, best_pt = -1;
+  guint i;
+
+  for (i = 0; i < gst_sdp_media_formats_len (media) && best_pt < 0; i++) {
+    GstCaps *caps;
+    gchar *profile_id;
+    gboolean h265;
+    gint pt;
+
+    if (!parse_payload_type (gst_sdp_media_get_format (media, i), &pt))
+      continue;
+    caps = offered_caps_for_pt (media, pt);
+    if (caps == NULL)
+      continue;
+    h265 = caps_have_encoding (gst_caps_get_structure (caps, 0), "H265",
+        90000);
+    gst_caps_unref (caps);
+    if (!h265)
+      continue;
+    if (first_pt < 0)
+      first_pt = pt;
+    profile_id = fmtp_param (media, pt, "profile-id");
+    if (wanted && g_strcmp0 (profile_id ? profile_id : "1", wanted) == 0)
+      best_pt = pt;
+    g_free (profile_id);
+  }
+
+  if (best_pt < 0)
+    best_pt = first_pt;
+  if (best_pt >= 0)
+    plan_accept (mline, best_pt, "H265", 90000, NULL);
+  else
+    plan_reject (mline, "the stream is H.265 and the offer has no H265");
+}
+
 /* The first opus/48000/2 payload type: there is nothing to choose between
  * several, our Opus is what it is. */
 static void
@@ -648,7 +706,10 @@ plan_mline (const GstSDPMessage * offer, guint idx,
     return mline;
   }
 
-  if (mline->kind == WHEP_MEDIA_KIND_VIDEO)
+  if (mline->kind == WHEP_MEDIA_KIND_VIDEO &&
+      stream->video_codec == WHEP_VIDEO_CODEC_H265)
+    choose_h265 (media, stream, mline);
+  else if (mline->kind == WHEP_MEDIA_KIND_VIDEO)
     choose_h264 (media, stream, mline);
   else
     choose_opus (media, mline);
@@ -797,7 +858,14 @@ whep_mline_plan_to_caps (const WhepMLinePlan * mline, guint32 ssrc)
       "payload", G_TYPE_INT, mline->payload_type,
       "ssrc", G_TYPE_UINT, (guint) ssrc, NULL);
 
-  if (mline->kind == WHEP_MEDIA_KIND_VIDEO) {
+  if (mline->kind == WHEP_MEDIA_KIND_VIDEO &&
+      g_strcmp0 (mline->encoding_name, "H265") == 0) {
+    /* the offer's own fmtp (profile-id, level-id, tier-flag) comes into
+     * the answer through webrtcbin's intersection with the offer */
+    gst_caps_set_simple (caps,
+        "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+        "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, NULL);
+  } else if (mline->kind == WHEP_MEDIA_KIND_VIDEO) {
     /* exactly the offered profile-level-id, so that webrtcbin finds this
      * payload type in the offer */
     gst_caps_set_simple (caps,

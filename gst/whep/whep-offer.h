@@ -10,14 +10,23 @@
 
 G_BEGIN_DECLS
 
+/* The codec of the stream's video track. */
+typedef enum
+{
+  WHEP_VIDEO_CODEC_H264 = 0,
+  WHEP_VIDEO_CODEC_H265,
+} WhepVideoCodec;
+
 /* What the stream can send, as known from the MPEG-TS PMT and the parsers'
  * caps.  The negotiation below never looks at anything else. */
 typedef struct
 {
-  gboolean has_video;           /* an H.264 track exists */
+  gboolean has_video;           /* a video track exists (of video_codec) */
   const gchar *h264_profile;    /* caps "profile" of the stream, e.g. "high"; may be NULL */
   const gchar *h264_level;      /* caps "level", e.g. "3.1"; may be NULL */
   gboolean has_audio;           /* an Opus track exists */
+  WhepVideoCodec video_codec;   /* H.264 unless set */
+  const gchar *h265_profile;    /* H.265: caps "profile", e.g. "main"; may be NULL */
 } WhepStreamInfo;
 
 typedef enum
@@ -37,7 +46,7 @@ typedef struct
   /* when accepted: the offered payload type we send with, and its codec
    * (when rejected: payload_type -1, the others NULL / 0) */
   gint payload_type;
-  gchar *encoding_name;         /* "H264" or "OPUS" (upper case, as in RTP caps) */
+  gchar *encoding_name;         /* "H264", "H265" or "OPUS" (upper case, as in RTP caps) */
   guint clock_rate;
   /* H.264: the offered value in lower case; "42000a" (RFC 6184's default)
    * if the fmtp has none */
@@ -83,7 +92,9 @@ GstSDPMessage *whep_offer_parse (const gchar * sdp_text, gsize len, GError ** er
  * sendonly or inactive (m-line, else session, else sendrecv); another m-line
  * of its kind was accepted; no usable codec (H.264/90000 with
  * packetization-mode=1 and a valid profile-level-id, ranked with
- * whep_h264_profile_fit(), first offered wins ties; opus/48000/2). */
+ * whep_h264_profile_fit(), first offered wins ties; for an H.265 stream
+ * H265/90000, the one whose profile-id is the stream's, else the first
+ * offered; opus/48000/2). */
 WhepAnswerPlan *whep_answer_plan_new (const GstSDPMessage * offer,
     const WhepStreamInfo * stream, GError ** error);
 void whep_answer_plan_free (WhepAnswerPlan * plan);

@@ -211,6 +211,49 @@ whep_rtp_h264_starts_keyframe (const guint8 * payload, gsize len)
   }
 }
 
+/* RFC 7798 1.1.4 (the two-byte NAL unit header), 4.4.2 and 4.4.3 */
+#define H265_NAL_TYPE(b) (((b) >> 1) & 0x3f)
+#define H265_NAL_VPS 32
+#define H265_NAL_AUD 35
+#define H265_NAL_SEI_PREFIX 39
+#define H265_NAL_AP 48
+#define H265_NAL_HEADER_LEN 2
+
+gboolean
+whep_rtp_h265_starts_keyframe (const guint8 * payload, gsize len)
+{
+  gsize pos;
+
+  if (payload == NULL || len < H265_NAL_HEADER_LEN)
+    return FALSE;
+
+  switch (H265_NAL_TYPE (payload[0])) {
+    case H265_NAL_VPS:
+      return TRUE;
+    case H265_NAL_AP:
+      /* the AP's own header, then each unit as a 16-bit size and the
+       * unit; as for H.264's STAP-A, delimiters and SEI may come first */
+      for (pos = H265_NAL_HEADER_LEN; pos + 2 + H265_NAL_HEADER_LEN <= len;) {
+        guint16 nalu_size = read_u16 (payload + pos);
+        guint type;
+
+        if (nalu_size < H265_NAL_HEADER_LEN || nalu_size > len - pos - 2)
+          return FALSE;
+        type = H265_NAL_TYPE (payload[pos + 2]);
+        if (type == H265_NAL_VPS)
+          return TRUE;
+        if (type != H265_NAL_AUD && type != H265_NAL_SEI_PREFIX)
+          return FALSE;
+        pos += 2 + nalu_size;
+      }
+      return FALSE;
+    default:
+      /* an SPS or PPS alone follows its VPS; an FU is part of a slice,
+       * even an IDR's first fragment comes after the parameter sets */
+      return FALSE;
+  }
+}
+
 /* ------------------------------------------------------------------------ */
 /* RTCP                                                                     */
 

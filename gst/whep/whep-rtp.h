@@ -45,6 +45,15 @@ void whep_rtp_rewrite (guint8 * packet, guint8 payload_type, guint16 seq,
  * that runs past @len before the SPS. */
 gboolean whep_rtp_h264_starts_keyframe (const guint8 * payload, gsize len);
 
+/* The same for an H.265 RTP payload (RFC 7798): a single NAL unit that is
+ * a video parameter set (type 32), or an aggregation packet (type 48)
+ * whose first units, past access unit delimiters and prefix SEI (35, 39),
+ * are a VPS.  h265parse with config-interval=-1 puts VPS, SPS and PPS
+ * before every IRAP picture, VPS first, so that is where a decoder can
+ * start; an SPS alone or an IDR's first fragment (FU, type 49) comes after
+ * the VPS and is not.  FALSE for anything shorter than its headers. */
+gboolean whep_rtp_h265_starts_keyframe (const guint8 * payload, gsize len);
+
 /* 64-bit NTP time (RFC 5905: seconds since 1900 in the high 32 bits, the
  * fraction in the low 32) for @unix_us microseconds since 1970. */
 guint64 whep_ntp_from_unix_us (gint64 unix_us);

@@ -35,6 +35,7 @@ struct _WhepTestClient
   gboolean have_rtp_ts;
   guint32 last_rtp_ts;
   gint first_video_packet_keyframe;     /* -1: none yet */
+  gboolean video_h265;          /* the video received is H.265 */
   GHashTable *dropped_seqs;     /* of seq: dropped, not yet seen again */
   GHashTable *nacked_seqs;      /* of seq: dropped, then asked for */
   guint dropped;
@@ -182,12 +183,38 @@ count_audio (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* RFC 7798: a VPS (type 32), alone or in an AP (48) after at most
+ * delimiters (35) and prefix SEI (39) */
+static gboolean
+h265_starts_keyframe (const guint8 * payload, guint len)
+{
+  guint pos = 2;
+
+  if (len < 2)
+    return FALSE;
+  if (((payload[0] >> 1) & 0x3f) == 32)
+    return TRUE;
+  if (((payload[0] >> 1) & 0x3f) != 48)
+    return FALSE;
+  while (pos + 4 <= len) {
+    guint type = (payload[pos + 2] >> 1) & 0x3f;
+
+    if (type == 32)
+      return TRUE;
+    if (type != 35 && type != 39)
+      return FALSE;
+    pos += 2 + ((payload[pos] << 8) | payload[pos + 1]);
+  }
+  return FALSE;
+}
+
 /* RTP time must run on with the stream, through MPEG-TS PTS wraps. */
 static GstPadProbeReturn
 watch_rtp_time (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   WhepTestClient *client = user_data;
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gboolean h265;
   guint32 ts;
 
   gboolean keyframe = FALSE;
@@ -200,9 +227,14 @@ watch_rtp_time (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   ts = gst_rtp_buffer_get_timestamp (&rtp);
   payload = gst_rtp_buffer_get_payload (&rtp);
   len = gst_rtp_buffer_get_payload_len (&rtp);
+  g_mutex_lock (&client->lock);
+  h265 = client->video_h265;
+  g_mutex_unlock (&client->lock);
   /* where a decoder can start: an SPS, alone or in a STAP-A after at most
-   * a delimiter and SEI */
-  if (len >= 1 && (payload[0] & 0x1f) == 7) {
+   * a delimiter and SEI; for H.265 a VPS, alone or in an AP likewise */
+  if (h265) {
+    keyframe = h265_starts_keyframe (payload, len);
+  } else if (len >= 1 && (payload[0] & 0x1f) == 7) {
     keyframe = TRUE;
   } else if (len >= 1 && (payload[0] & 0x1f) == 24) {
     guint pos = 1;
@@ -389,7 +421,7 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, WhepTestClient * client)
 {
   GstCaps *caps;
   const gchar *encoding;
-  gboolean video;
+  gboolean video, h265;
   gchar *desc;
   GstElement *bin;
   GstPad *sinkpad, *countpad;
@@ -403,8 +435,17 @@ on_incoming_pad (GstElement * webrtc, GstPad * pad, WhepTestClient * client)
   encoding = gst_structure_get_string (gst_caps_get_structure (caps, 0),
       "encoding-name");
   video = g_strcmp0 (encoding, "H264") == 0;
+  h265 = g_strcmp0 (encoding, "H265") == 0;
 
-  if (video)
+  if (h265) {
+    g_mutex_lock (&client->lock);
+    client->video_h265 = TRUE;
+    g_mutex_unlock (&client->lock);
+    video = TRUE;
+    desc = g_strdup_printf ("rtph265depay ! h265parse ! %s "
+        "fakesink name=out sync=false", client->config.decode ?
+        "avdec_h265 ! " : "");
+  } else if (video)
     desc = g_strdup_printf ("rtph264depay ! h264parse ! %s "
         "fakesink name=out sync=false", client->config.decode ?
         "avdec_h264 ! " : "");
@@ -463,6 +504,14 @@ video_caps (const WhepTestClientConfig * config)
   GstCaps *caps = gst_caps_new_empty ();
   guint i;
 
+  if (config->h265_pt > 0)
+    gst_caps_append_structure (caps, gst_structure_new ("application/x-rtp",
+            "media", G_TYPE_STRING, "video",
+            "encoding-name", G_TYPE_STRING, "H265",
+            "clock-rate", G_TYPE_INT, 90000,
+            "payload", G_TYPE_INT, config->h265_pt,
+            "profile-id", G_TYPE_STRING, "1",
+            "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, NULL));
   for (i = 0; variants[i]; i++) {
     gchar **parts = g_strsplit (variants[i], ":", 3);
 

@@ -28,6 +28,10 @@ typedef struct
    * (by sequence number) before decryption, WHEP_TEST_CLIENT_MAX_DROPS
    * times, and ask for each again with a NACK.  0: no loss, no NACKs. */
   guint drop_video_every;
+  /* > 0: offer H.265 (H265/90000, profile-id 1) with this payload type
+   * first, before the H.264 ones; received H.265 is decoded with
+   * avdec_h265 */
+  gint h265_pt;
 } WhepTestClientConfig;
 
 WhepTestClient *whep_test_client_new (const gchar * endpoint_url,
@@ -59,8 +63,9 @@ void whep_test_client_get_rtp_time_stats (WhepTestClient * client,
     guint * packets, guint * jumps);
 
 /* Whether the first video RTP packet received began with an SPS (alone or
- * first in a STAP-A), i.e. where a decoder can start: 1 or 0, -1 before
- * the first packet. */
+ * first in a STAP-A; for H.265 a VPS, alone or first in an aggregation
+ * packet), i.e. where a decoder can start: 1 or 0, -1 before the first
+ * packet. */
 gint whep_test_client_first_video_packet_was_keyframe (WhepTestClient *
     client);
 

@@ -19,6 +19,27 @@
   "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! " \
   "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30"
 
+#define H265(gop) \
+  "videotestsrc is-live=true pattern=ball ! " \
+  "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! " \
+  "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=" #gop \
+  " ! h265parse"
+
+#define H265_PIPELINE(audio, sink_props) \
+  H265 (30) " ! mux. " audio " ! mux. mpegtsmux name=mux ! " \
+  "whepsink name=whep port=0 " sink_props
+
+#define UDP_SERVER \
+  "udpsrc name=in port=0 address=127.0.0.1 " \
+  "caps=\"video/mpegts,systemstream=(boolean)true,packetsize=188\" ! " \
+  "whepsink name=whep port=0"
+
+/* a payload type Chromium uses for H.265: below 96, which the shared send
+ * path writes into each packet itself */
+#define H265_PT 49
+/* rtph265pay 1.22 takes only 96-127: the per-viewer path's payloader */
+#define H265_PT_DYNAMIC 100
+
 #define TONE "audiotestsrc is-live=true ! audioconvert ! audioresample ! "
 
 /* the encoders are gst-libav's, the parsers make the caps mpegtsmux wants */
@@ -41,15 +62,63 @@
 } G_STMT_END
 
 static WhepTestClient *
-viewer_connect (WhepTestServer * s, gboolean video, gboolean audio)
+connect_config (WhepTestServer * s, const WhepTestClientConfig * config)
 {
-  WhepTestClientConfig config = { video, audio, TRUE, NULL, 0 };
-  WhepTestClient *client = whep_test_client_new (s->endpoint, &config);
+  WhepTestClient *client = whep_test_client_new (s->endpoint, config);
   GError *error = NULL;
 
   fail_unless_equals_int (whep_test_client_connect (client, &error), 201);
   g_assert_no_error (error);
   return client;
+}
+
+static WhepTestClient *
+viewer_connect (WhepTestServer * s, gboolean video, gboolean audio)
+{
+  WhepTestClientConfig config = { video, audio, TRUE, NULL, 0, 0 };
+
+  return connect_config (s, &config);
+}
+
+/* A viewer that offers H.265 (and H.264 after it), as Chromium with H.265
+ * does. */
+static WhepTestClient *
+h265_viewer_connect_pt (WhepTestServer * s, gboolean audio, gint pt)
+{
+  WhepTestClientConfig config = { TRUE, audio, TRUE, NULL, 0, pt };
+
+  return connect_config (s, &config);
+}
+
+static WhepTestClient *
+h265_viewer_connect (WhepTestServer * s, gboolean audio)
+{
+  WhepTestClientConfig config = { TRUE, audio, TRUE, NULL, 0, H265_PT };
+
+  return connect_config (s, &config);
+}
+
+/* Whether the answer's m-line of @media is rejected: port 0, or (when it
+ * is the m-line that carries the BUNDLE transport, which must stay)
+ * a=inactive. */
+static gboolean
+answer_rejects (WhepTestClient * client, const gchar * media)
+{
+  const gchar *answer = whep_test_client_get_answer (client);
+  gchar *mline = g_strdup_printf ("m=%s ", media);
+  const gchar *start = strstr (answer, mline);
+  const gchar *end;
+  gchar *section;
+  gboolean rejected;
+
+  g_free (mline);
+  fail_unless (start != NULL, "no %s m-line in %s", media, answer);
+  end = strstr (start + 2, "\r\nm=");
+  section = end ? g_strndup (start, end - start) : g_strdup (start);
+  rejected = g_str_has_prefix (section + strlen (media) + 2, "0 ") ||
+      strstr (section, "a=inactive") != NULL;
+  g_free (section);
+  return rejected;
 }
 
 /* The answer's m-line of @media ("audio", "video") accepts (a port other
@@ -64,8 +133,8 @@ assert_answer_sends (WhepTestClient * client, const gchar * media,
 
   fail_unless (strstr (answer, mline) != NULL, "no %s m-line in %s", media,
       answer);
-  fail_unless (strstr (answer, rejected) == NULL, "%s rejected in %s", media,
-      answer);
+  fail_unless (strstr (answer, rejected) == NULL && !answer_rejects (client,
+          media), "%s rejected in %s", media, answer);
   fail_unless (strstr (answer, codec) != NULL, "no %s in %s", codec, answer);
   g_free (rejected);
   g_free (mline);
@@ -223,8 +292,8 @@ GST_START_TEST (test_never_leaves_the_audio_out)
   WhepTestClient *viewer = viewer_connect (s, TRUE, TRUE);
   gboolean warned = FALSE;
 
-  fail_unless (strstr (whep_test_client_get_answer (viewer), "m=audio 0 ")
-      != NULL, "audio not rejected: %s", whep_test_client_get_answer (viewer));
+  fail_unless (answer_rejects (viewer, "audio"), "audio not rejected: %s",
+      whep_test_client_get_answer (viewer));
   assert_answer_sends (viewer, "video", "H264/90000");
   fail_unless (whep_test_client_wait_frames (viewer, 30, 0, 20000));
   fail_unless_equals_int (whep_test_client_get_audio_buffers (viewer), 0);
@@ -260,6 +329,112 @@ GST_START_TEST (test_never_audio_only_is_not_served)
 
 GST_END_TEST;
 
+/* H.265 goes as it is to a viewer that offers it, starting at a keyframe;
+ * the AAC beside it arrives as Opus.  Payloaded once. */
+GST_START_TEST (test_h265_to_viewers_that_offer_it)
+{
+  WhepTestServer *s = whep_test_server_start (H265_PIPELINE (AAC, ""),
+      GST_STATE_PLAYING);
+  WhepTestClient *a = h265_viewer_connect (s, TRUE);
+  WhepTestClient *b = h265_viewer_connect (s, FALSE);
+  gint w, h;
+
+  assert_answer_sends (a, "video", "H265/90000");
+  assert_answer_sends (a, "audio", "OPUS/48000/2");
+  fail_unless (strstr (whep_test_client_get_answer (a), "H264") == NULL);
+  fail_unless (whep_test_client_wait_frames (a, 15, 25, 30000),
+      "%u pictures, %u audio buffers decoded",
+      whep_test_client_get_video_frames (a),
+      whep_test_client_get_audio_buffers (a));
+  fail_unless (whep_test_client_wait_frames (b, 15, 0, 30000));
+  whep_test_client_get_video_size (a, &w, &h);
+  fail_unless_equals_int (w, 320);
+  fail_unless_equals_int (h, 240);
+  fail_unless_equals_int (whep_test_client_first_video_packet_was_keyframe
+      (a), 1);
+  fail_unless_equals_int (whep_test_client_first_video_packet_was_keyframe
+      (b), 1);
+  fail_unless_equals_int (count_elements (s->whep, "rtph265pay"), 1);
+  fail_unless_equals_int (count_elements (s->whep, "x264enc"), 0);
+
+  whep_test_client_free (a);
+  whep_test_client_free (b);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* A viewer without H.265 in its offer: its video
+ * m-line is rejected with the reason, its audio plays. */
+GST_START_TEST (test_h265_viewers_without_it_get_no_video)
+{
+  WhepTestServer *s = whep_test_server_start
+      (H265_PIPELINE (AAC, ""), GST_STATE_PLAYING);
+  WhepTestClient *viewer = viewer_connect (s, TRUE, TRUE);
+
+  fail_unless (answer_rejects (viewer, "video"), "video not rejected: %s",
+      whep_test_client_get_answer (viewer));
+  assert_answer_sends (viewer, "audio", "OPUS/48000/2");
+  fail_unless (whep_test_client_wait_frames (viewer, 0, 25, 20000));
+  fail_unless_equals_int (whep_test_client_get_video_frames (viewer), 0);
+  fail_unless_equals_int (count_elements (s->whep, "x264enc"), 0);
+
+  whep_test_client_free (viewer);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* An external H.265 encoder with a 10 s GOP: a viewer joining mid-GOP
+ * starts from the keyframe (VPS, SPS, PPS, IDR) the send path holds, found
+ * by the H.265 detection, not after the next one. */
+GST_START_TEST (test_h265_joiner_starts_from_the_held_keyframe)
+{
+  WhepTestServer *s = whep_test_server_start (UDP_SERVER, GST_STATE_PLAYING);
+  GstElement *sender = whep_test_udp_sender_start
+      (whep_test_server_udp_port (s, "in"), H265 (300) " ! mux. ");
+  WhepTestClient *early, *late;
+  gint64 wait;
+
+  early = h265_viewer_connect (s, FALSE);
+  fail_unless (whep_test_client_wait_frames (early, 90, 0, 30000));
+
+  late = h265_viewer_connect (s, FALSE);
+  fail_unless (whep_test_client_wait_frames (late, 1, 0, 15000));
+  wait = whep_test_client_get_first_video_time (late) -
+      whep_test_client_get_post_time (late);
+  GST_INFO ("first picture %" G_GINT64_FORMAT " ms after the POST",
+      wait / 1000);
+  fail_unless (wait < 3 * G_USEC_PER_SEC, "waited %" G_GINT64_FORMAT " ms",
+      wait / 1000);
+  fail_unless_equals_int (whep_test_client_first_video_packet_was_keyframe
+      (late), 1);
+  fail_unless (whep_test_client_wait_frames (late,
+          whep_test_client_get_video_frames (late) + 30, 0, 15000));
+
+  whep_test_client_free (late);
+  whep_test_client_free (early);
+  whep_test_sender_stop (sender);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* The per-viewer send path payloads H.265 per viewer, and it plays. */
+GST_START_TEST (test_h265_per_viewer_send_path)
+{
+  WhepTestServer *s = whep_test_server_start
+      (H265_PIPELINE (AAC, "send-path=per-viewer"), GST_STATE_PLAYING);
+  WhepTestClient *viewer = h265_viewer_connect_pt (s, TRUE, H265_PT_DYNAMIC);
+
+  assert_answer_sends (viewer, "video", "H265/90000");
+  fail_unless (whep_test_client_wait_frames (viewer, 15, 25, 30000));
+  whep_test_client_free (viewer);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
 static Suite *
 wheptranscode_suite (void)
 {
@@ -267,6 +442,7 @@ wheptranscode_suite (void)
   TCase *tc_audio = tcase_create ("audio");
   TCase *tc_shared = tcase_create ("shared");
   TCase *tc_never = tcase_create ("never");
+  TCase *tc_h265 = tcase_create ("h265");
 
   tcase_add_test (tc_audio, test_aac_reaches_viewers_as_opus);
   tcase_add_test (tc_audio, test_mp2_reaches_viewers_as_opus);
@@ -280,6 +456,12 @@ wheptranscode_suite (void)
   tcase_add_test (tc_never, test_never_leaves_the_audio_out);
   tcase_add_test (tc_never, test_never_audio_only_is_not_served);
   suite_add_tcase (s, tc_never);
+
+  tcase_add_test (tc_h265, test_h265_to_viewers_that_offer_it);
+  tcase_add_test (tc_h265, test_h265_viewers_without_it_get_no_video);
+  tcase_add_test (tc_h265, test_h265_joiner_starts_from_the_held_keyframe);
+  tcase_add_test (tc_h265, test_h265_per_viewer_send_path);
+  suite_add_tcase (s, tc_h265);
   return s;
 }
 

@@ -1583,6 +1583,99 @@ GST_START_TEST (test_apply_uses_offer_mid)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------ */
+/* H.265                                                                    */
+
+static const WhepStreamInfo h265_main_av = { TRUE, NULL, NULL, TRUE,
+  WHEP_VIDEO_CODEC_H265, "main"
+};
+
+/* Chromium with H.265 enabled offers it beside H.264, per profile */
+#define VIDEO_H264_AND_H265(mid) \
+    "m=video 9 UDP/TLS/RTP/SAVPF 102 49 51 103\r\n" TRANSPORT \
+    "a=mid:" mid "\r\n" RECVONLY \
+    "a=rtpmap:102 H264/90000\r\n" \
+    "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n" \
+    "a=rtpmap:49 H265/90000\r\n" \
+    "a=fmtp:49 level-id=180;profile-id=2;tier-flag=0;tx-mode=SRST\r\n" \
+    "a=rtpmap:51 H265/90000\r\n" \
+    "a=fmtp:51 level-id=180;profile-id=1;tier-flag=0;tx-mode=SRST\r\n" \
+    "a=rtpmap:103 rtx/90000\r\n" \
+    "a=fmtp:103 apt=102\r\n"
+
+GST_START_TEST (test_plan_h265_stream)
+{
+  WhepAnswerPlan *plan;
+  GstCaps *caps;
+  const GstStructure *s;
+  gint pt;
+
+  /* the Main profile-id, though Main 10 comes first; not the H.264 */
+  plan = plan_for (SESSION VIDEO_H264_AND_H265 ("0")
+      AUDIO_OPUS ("1", RECVONLY), &h265_main_av);
+  fail_unless_equals_int (plan->n_accepted, 2);
+  assert_accepted (plan, 0, WHEP_MEDIA_KIND_VIDEO, "0", 51, "H265", 90000,
+      NULL);
+  assert_accepted (plan, 1, WHEP_MEDIA_KIND_AUDIO, "1", 111, "OPUS", 48000,
+      NULL);
+
+  /* caps for webrtcbin: H265, the payload type, no H.264 fields */
+  caps = whep_mline_plan_to_caps (get_mline (plan, 0), 7);
+  s = gst_caps_get_structure (caps, 0);
+  fail_unless_equals_string (gst_structure_get_string (s, "encoding-name"),
+      "H265");
+  fail_unless (gst_structure_get_int (s, "payload", &pt));
+  fail_unless_equals_int (pt, 51);
+  fail_if (gst_structure_has_field (s, "profile-level-id"));
+  fail_if (gst_structure_has_field (s, "packetization-mode"));
+  gst_caps_unref (caps);
+  whep_answer_plan_free (plan);
+
+  /* no profile matches (a Main 10 stream, Main offered): the first H265 */
+  {
+    WhepStreamInfo main10 = h265_main_av;
+
+    main10.h265_profile = "main-444";
+    plan = plan_for (SESSION VIDEO_H264_AND_H265 ("0"), &main10);
+    assert_accepted (plan, 0, WHEP_MEDIA_KIND_VIDEO, "0", 49, "H265", 90000,
+        NULL);
+    whep_answer_plan_free (plan);
+  }
+}
+
+GST_END_TEST;
+
+/* An H.265 stream and an offer with H.264 only: video is rejected with a
+ * reason, audio still accepted; video alone is 406. */
+GST_START_TEST (test_plan_h265_stream_h264_offer)
+{
+  WhepAnswerPlan *plan;
+  gchar *message;
+
+  plan = plan_for (SESSION VIDEO_H264 ("0", RECVONLY)
+      AUDIO_OPUS ("1", RECVONLY), &h265_main_av);
+  fail_unless_equals_int (plan->n_accepted, 1);
+  assert_rejected (plan, 0, WHEP_MEDIA_KIND_VIDEO, "0",
+      "the stream is H.265 and the offer has no H265");
+  assert_accepted (plan, 1, WHEP_MEDIA_KIND_AUDIO, "1", 111, "OPUS", 48000,
+      NULL);
+  whep_answer_plan_free (plan);
+
+  message = plan_error_for (SESSION VIDEO_H264 ("0", RECVONLY),
+      &h265_main_av);
+  fail_unless (strstr (message, "the stream is H.265 and the offer has no "
+          "H265") != NULL, "%s", message);
+  g_free (message);
+
+  /* and an H.264 stream never takes the offer's H265 */
+  plan = plan_for (SESSION VIDEO_H264_AND_H265 ("0"), &high_video);
+  assert_accepted (plan, 0, WHEP_MEDIA_KIND_VIDEO, "0", 102, "H264", 90000,
+      "42e01f");
+  whep_answer_plan_free (plan);
+}
+
+GST_END_TEST;
+
 static Suite *
 whep_offer_suite (void)
 {
@@ -1622,6 +1715,8 @@ whep_offer_suite (void)
   tcase_add_test (tc_codec, test_plan_audio_only_offer);
   tcase_add_test (tc_codec, test_plan_h264_details);
   tcase_add_test (tc_codec, test_plan_free_null);
+  tcase_add_test (tc_codec, test_plan_h265_stream);
+  tcase_add_test (tc_codec, test_plan_h265_stream_h264_offer);
 
   suite_add_tcase (s, tc_reject);
   tcase_add_test (tc_reject, test_plan_stream_without_audio);

@@ -971,6 +971,93 @@ GST_START_TEST (test_round_trip)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------ */
+/* H.265 keyframes                                                          */
+
+GST_START_TEST (test_h265_keyframe_single_vps)
+{
+  /* type 32 (0x40 0x01), then the VPS itself */
+  const guint8 vps[] = { 0x40, 0x01, 0x0c, 0x01, 0xff, 0xff };
+
+  fail_unless (whep_rtp_h265_starts_keyframe (vps, sizeof (vps)));
+  fail_unless (whep_rtp_h265_starts_keyframe (vps, 2));
+  /* one byte is not a NAL unit header */
+  fail_if (whep_rtp_h265_starts_keyframe (vps, 1));
+  fail_if (whep_rtp_h265_starts_keyframe (NULL, 0));
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_h265_keyframe_not_alone)
+{
+  /* SPS (33), PPS (34), IDR_W_RADL (19), TRAIL_R (1) alone */
+  const guint8 sps[] = { 0x42, 0x01, 0x01 };
+  const guint8 pps[] = { 0x44, 0x01, 0xc1 };
+  const guint8 idr[] = { 0x26, 0x01, 0xaf };
+  const guint8 trail[] = { 0x02, 0x01, 0xd0 };
+  /* FU (49) with the start bit of an IDR (FU header 0x80 | 19) */
+  const guint8 fu_idr[] = { 0x62, 0x01, 0x93, 0xaf, 0x00 };
+
+  fail_if (whep_rtp_h265_starts_keyframe (sps, sizeof (sps)));
+  fail_if (whep_rtp_h265_starts_keyframe (pps, sizeof (pps)));
+  fail_if (whep_rtp_h265_starts_keyframe (idr, sizeof (idr)));
+  fail_if (whep_rtp_h265_starts_keyframe (trail, sizeof (trail)));
+  fail_if (whep_rtp_h265_starts_keyframe (fu_idr, sizeof (fu_idr)));
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_h265_keyframe_aggregation_packet)
+{
+  /* AP (type 48: 0x60 0x01): VPS of 4 bytes, SPS of 3, PPS of 3 */
+  const guint8 ap[] = {
+    0x60, 0x01,
+    0x00, 0x04, 0x40, 0x01, 0x0c, 0x01,
+    0x00, 0x03, 0x42, 0x01, 0x01,
+    0x00, 0x03, 0x44, 0x01, 0xc1,
+  };
+  /* an access unit delimiter (35) and a prefix SEI (39) before the VPS */
+  const guint8 aud_sei_vps[] = {
+    0x60, 0x01,
+    0x00, 0x03, 0x46, 0x01, 0x10,
+    0x00, 0x03, 0x4e, 0x01, 0x05,
+    0x00, 0x04, 0x40, 0x01, 0x0c, 0x01,
+  };
+  /* SPS first: no VPS at the start */
+  const guint8 sps_first[] = {
+    0x60, 0x01,
+    0x00, 0x03, 0x42, 0x01, 0x01,
+    0x00, 0x04, 0x40, 0x01, 0x0c, 0x01,
+  };
+  /* a unit that claims more than the packet holds, and an empty one */
+  const guint8 overrun[] = { 0x60, 0x01, 0x00, 0x09, 0x40, 0x01, 0x0c };
+  const guint8 empty[] = { 0x60, 0x01, 0x00, 0x00, 0x40, 0x01 };
+
+  fail_unless (whep_rtp_h265_starts_keyframe (ap, sizeof (ap)));
+  fail_unless (whep_rtp_h265_starts_keyframe (ap, 8));  /* the VPS whole */
+  fail_unless (whep_rtp_h265_starts_keyframe (aud_sei_vps,
+          sizeof (aud_sei_vps)));
+  fail_if (whep_rtp_h265_starts_keyframe (aud_sei_vps, 12));
+  fail_if (whep_rtp_h265_starts_keyframe (sps_first, sizeof (sps_first)));
+  fail_if (whep_rtp_h265_starts_keyframe (overrun, sizeof (overrun)));
+  fail_if (whep_rtp_h265_starts_keyframe (empty, sizeof (empty)));
+  fail_if (whep_rtp_h265_starts_keyframe (ap, 3));
+}
+
+GST_END_TEST;
+
+/* The two detectors do not take each other's keyframes. */
+GST_START_TEST (test_h265_and_h264_keyframes_apart)
+{
+  const guint8 h264_sps[] = { 0x67, 0x42, 0xe0, 0x1f };
+  const guint8 h265_vps[] = { 0x40, 0x01, 0x0c, 0x01 };
+
+  fail_if (whep_rtp_h265_starts_keyframe (h264_sps, sizeof (h264_sps)));
+  fail_if (whep_rtp_h264_starts_keyframe (h265_vps, sizeof (h265_vps)));
+}
+
+GST_END_TEST;
+
 static Suite *
 whep_rtp_suite (void)
 {
@@ -1003,6 +1090,10 @@ whep_rtp_suite (void)
   tcase_add_test (tc_keyframe, test_keyframe_stap_a_malformed);
   tcase_add_test (tc_keyframe, test_keyframe_not_sps);
   tcase_add_test (tc_keyframe, test_keyframe_short);
+  tcase_add_test (tc_keyframe, test_h265_keyframe_single_vps);
+  tcase_add_test (tc_keyframe, test_h265_keyframe_not_alone);
+  tcase_add_test (tc_keyframe, test_h265_keyframe_aggregation_packet);
+  tcase_add_test (tc_keyframe, test_h265_and_h264_keyframes_apart);
 
   suite_add_tcase (s, tc_ntp);
   tcase_add_test (tc_ntp, test_ntp_unix_epoch);
