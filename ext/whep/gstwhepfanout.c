@@ -80,6 +80,7 @@ struct _GstWhepFanoutViewer
 
   GMutex lock;
   ViewerTrack tracks[3];        /* indexed by WhepMediaKind */
+  WhepVideoCodec video_codec;   /* the fan-out's video track it gets */
 };
 
 /* An immutable set of viewers: push() uses one without the lock. */
@@ -92,12 +93,21 @@ typedef struct
 } ViewerSet;
 
 /* Each track's working state, only touched in its streaming thread. */
+/* The fan-out's tracks: audio, and video per codec */
+enum
+{
+  FANOUT_VIDEO_H264,
+  FANOUT_AUDIO,
+  FANOUT_VIDEO_H265,
+  N_FANOUT_TRACKS
+};
+
 typedef struct
 {
   WhepMediaKind kind;
   WhepPacketHistory *history;
   gint flush;                   /* atomic: clear the history first */
-  gint codec;                   /* atomic, a WhepVideoCodec: video only */
+  WhepVideoCodec codec;         /* video only */
 
   /* scratch for one send call */
   guint8 *slots;                /* BATCH_SIZE * SLOT_SIZE */
@@ -116,7 +126,7 @@ struct _GstWhepFanout
   ViewerSet *set;
   guint n_retired_in_use;
 
-  FanoutTrack tracks[3];        /* indexed by WhepMediaKind; no OTHER */
+  FanoutTrack tracks[N_FANOUT_TRACKS];
 };
 
 /* ---------------------------------------------------------------------- */
@@ -381,7 +391,8 @@ track_serve_viewer (FanoutTrack * track, GstWhepFanoutViewer * viewer,
   ViewerTrack *vt = &viewer->tracks[track->kind];
   guint64 limit, last_sent = G_MAXUINT64;
 
-  if (!vt->enabled)
+  if (!vt->enabled || (track->kind == WHEP_MEDIA_KIND_VIDEO &&
+          viewer->video_codec != track->codec))
     return;
 
   track_batch_retransmissions (track, viewer, vt);
@@ -434,8 +445,7 @@ is_keyframe_start (FanoutTrack * track, GstBuffer * packet)
       !gst_buffer_map (packet, &map, GST_MAP_READ))
     return FALSE;
   header_len = whep_rtp_header_len (map.data, map.size);
-  if (header_len > 0 && g_atomic_int_get (&track->codec) ==
-      WHEP_VIDEO_CODEC_H265)
+  if (header_len > 0 && track->codec == WHEP_VIDEO_CODEC_H265)
     keyframe = whep_rtp_h265_starts_keyframe (map.data + header_len,
         map.size - header_len);
   else if (header_len > 0)
@@ -445,19 +455,24 @@ is_keyframe_start (FanoutTrack * track, GstBuffer * packet)
   return keyframe;
 }
 
+static FanoutTrack *
+fanout_track (GstWhepFanout * fanout, WhepMediaKind kind,
+    WhepVideoCodec codec)
+{
+  if (kind == WHEP_MEDIA_KIND_AUDIO)
+    return &fanout->tracks[FANOUT_AUDIO];
+  return &fanout->tracks[codec == WHEP_VIDEO_CODEC_H265 ?
+      FANOUT_VIDEO_H265 : FANOUT_VIDEO_H264];
+}
+
 static void
-fanout_push_packets (GstWhepFanout * fanout, WhepMediaKind kind,
+fanout_push_packets (GstWhepFanout * fanout, FanoutTrack * track,
     GstBuffer ** packets, guint n_packets)
 {
-  FanoutTrack *track;
   ViewerSet *set;
   GstClockTime now = g_get_monotonic_time () * GST_USECOND;
   guint64 first_new;
   guint i;
-
-  g_return_if_fail (kind == WHEP_MEDIA_KIND_VIDEO ||
-      kind == WHEP_MEDIA_KIND_AUDIO);
-  track = &fanout->tracks[kind];
 
   if (g_atomic_int_compare_and_exchange (&track->flush, 1, 0))
     whep_packet_history_clear (track->history);
@@ -481,43 +496,37 @@ fanout_push_packets (GstWhepFanout * fanout, WhepMediaKind kind,
 
 void
 gst_whep_fanout_push (GstWhepFanout * fanout, WhepMediaKind kind,
-    GstBuffer * packet)
+    WhepVideoCodec codec, GstBuffer * packet)
 {
-  fanout_push_packets (fanout, kind, &packet, 1);
+  g_return_if_fail (kind == WHEP_MEDIA_KIND_VIDEO ||
+      kind == WHEP_MEDIA_KIND_AUDIO);
+  fanout_push_packets (fanout, fanout_track (fanout, kind, codec), &packet,
+      1);
 }
 
 void
 gst_whep_fanout_push_list (GstWhepFanout * fanout, WhepMediaKind kind,
-    GstBufferList * list)
+    WhepVideoCodec codec, GstBufferList * list)
 {
   guint n = gst_buffer_list_length (list), i;
   GstBuffer **packets = g_newa (GstBuffer *, MAX (n, 1));
 
   for (i = 0; i < n; i++)
     packets[i] = gst_buffer_list_get (list, i);
+  g_return_if_fail (kind == WHEP_MEDIA_KIND_VIDEO ||
+      kind == WHEP_MEDIA_KIND_AUDIO);
   if (n > 0)
-    fanout_push_packets (fanout, kind, packets, n);
-}
-
-void
-gst_whep_fanout_set_video_codec (GstWhepFanout * fanout, WhepVideoCodec codec)
-{
-  FanoutTrack *track = &fanout->tracks[WHEP_MEDIA_KIND_VIDEO];
-  gint old = g_atomic_int_get (&track->codec);
-
-  if (old != (gint) codec && g_atomic_int_compare_and_exchange (&track->codec,
-          old, codec)) {
-    GST_INFO ("video is %s from now on", codec == WHEP_VIDEO_CODEC_H265 ?
-        "H.265" : "H.264");
-    g_atomic_int_set (&track->flush, 1);
-  }
+    fanout_push_packets (fanout, fanout_track (fanout, kind, codec), packets,
+        n);
 }
 
 void
 gst_whep_fanout_flush (GstWhepFanout * fanout)
 {
-  g_atomic_int_set (&fanout->tracks[WHEP_MEDIA_KIND_VIDEO].flush, 1);
-  g_atomic_int_set (&fanout->tracks[WHEP_MEDIA_KIND_AUDIO].flush, 1);
+  guint i;
+
+  for (i = 0; i < N_FANOUT_TRACKS; i++)
+    g_atomic_int_set (&fanout->tracks[i].flush, 1);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -563,6 +572,7 @@ gst_whep_fanout_add_viewer (GstWhepFanout * fanout,
   viewer->agent = g_object_ref (target->agent);
   viewer->stream_id = target->stream_id;
   viewer->component_id = target->component_id;
+  viewer->video_codec = target->video_codec;
   g_mutex_init (&viewer->lock);
 
   for (i = 0; i < G_N_ELEMENTS (viewer->tracks); i++) {
@@ -709,11 +719,13 @@ gst_whep_fanout_new (void)
   g_mutex_init (&fanout->lock);
   g_cond_init (&fanout->retired_done);
   fanout->set = viewer_set_new (0);
-  for (i = WHEP_MEDIA_KIND_VIDEO; i <= WHEP_MEDIA_KIND_AUDIO; i++) {
+  for (i = 0; i < N_FANOUT_TRACKS; i++) {
     FanoutTrack *track = &fanout->tracks[i];
-    gboolean video = i == WHEP_MEDIA_KIND_VIDEO;
+    gboolean video = i != FANOUT_AUDIO;
 
-    track->kind = i;
+    track->kind = video ? WHEP_MEDIA_KIND_VIDEO : WHEP_MEDIA_KIND_AUDIO;
+    track->codec = i == FANOUT_VIDEO_H265 ? WHEP_VIDEO_CODEC_H265 :
+        WHEP_VIDEO_CODEC_H264;
     track->history = video ?
         whep_packet_history_new (VIDEO_HISTORY_BYTES, VIDEO_HISTORY_PACKETS,
         VIDEO_HISTORY_AGE) :
@@ -731,7 +743,7 @@ gst_whep_fanout_free (GstWhepFanout * fanout)
   guint i;
 
   g_warn_if_fail (fanout->set->n == 0 && fanout->n_retired_in_use == 0);
-  for (i = WHEP_MEDIA_KIND_VIDEO; i <= WHEP_MEDIA_KIND_AUDIO; i++) {
+  for (i = 0; i < N_FANOUT_TRACKS; i++) {
     whep_packet_history_free (fanout->tracks[i].history);
     g_free (fanout->tracks[i].slots);
   }

@@ -63,6 +63,7 @@ typedef struct
     guint8 payload_type;        /* as negotiated */
     guint32 ssrc;               /* as announced in the answer */
   } tracks[3];                  /* indexed by WhepMediaKind (not OTHER) */
+  WhepVideoCodec video_codec;   /* which video track it receives */
 } GstWhepFanoutTarget;
 
 /* What the fan-out did for a viewer's track, for stats. */
@@ -87,17 +88,14 @@ GstWhepFanout *gst_whep_fanout_new (void);
 void gst_whep_fanout_free (GstWhepFanout * fanout);
 
 /* One payloaded RTP packet of @kind (or a list of them, in order), from
- * that track's streaming thread.  Takes no ownership. */
+ * that track's streaming thread.  Takes no ownership.  Video of each
+ * @codec is a track of its own (ignored for audio): H.265 passed through
+ * and the H.264 made from it go to different viewers at once, and where
+ * a viewer can start is found by the codec. */
 void gst_whep_fanout_push (GstWhepFanout * fanout, WhepMediaKind kind,
-    GstBuffer * packet);
+    WhepVideoCodec codec, GstBuffer * packet);
 void gst_whep_fanout_push_list (GstWhepFanout * fanout, WhepMediaKind kind,
-    GstBufferList * list);
-
-/* The codec of the video packets pushed from now on (H.264 unless set):
- * where a viewer can start is found by it.  A change forgets the held
- * packets, as a flush does. */
-void gst_whep_fanout_set_video_codec (GstWhepFanout * fanout,
-    WhepVideoCodec codec);
+    WhepVideoCodec codec, GstBufferList * list);
 
 /* The stream changed beyond repair (EOS, a new stream): no old packet may
  * be sent again or start a viewer. */

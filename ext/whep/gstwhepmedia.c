@@ -80,6 +80,13 @@ struct _GstWhepMedia
   GstClockTimeDiff live_offset; /* applied to every track's running time */
   gint wanted_program;          /* -1: the first in the PAT */
   GstWhepTranscodeMode audio_transcode;
+  GstWhepTranscodeMode video_transcode;
+  /* H.265 to H.264 for viewers without H.265: made the first time an
+   * H.265 stream needs it, then kept (the bin owns it); fed from a pad of
+   * the H.265 track's tee, it feeds the H.264 track */
+  GstElement *video_transcoder;
+  GstPad *video_transcoder_feed;        /* the H.265 tee's pad, ours */
+  gboolean h264_from_h265;      /* the H.264 track is fed by it */
   gint program;                 /* the one followed, -1 until the PAT */
   gboolean pmt_seen;
   gboolean ready;
@@ -428,6 +435,24 @@ demux_pad_removed (GstElement * demux, GstPad * pad, GstWhepMedia * media)
   gst_clear_object (&successor);
 }
 
+/* The H.264 made from H.265 has keyframes of its own encoder: it is
+ * asked too (the H.264 track's queue's peer is the conversion). */
+static void
+media_request_transcoder_keyframe (GstWhepMedia * media, GstEvent * event)
+{
+  GstPad *pad = NULL;
+
+  g_mutex_lock (&media->lock);
+  if (media->h264_from_h265)
+    pad = gst_element_get_static_pad (media->tracks[TRACK_H264].queue,
+        "sink");
+  g_mutex_unlock (&media->lock);
+  if (pad) {
+    gst_pad_push_event (pad, gst_event_ref (event));
+    gst_object_unref (pad);
+  }
+}
+
 /* A keyframe request from a viewer goes straight to whoever feeds the bin
  * (an encoder in the same pipeline makes one at once): tsdemux would not
  * pass it on.  Requests closer together than KEYFRAME_REQUEST_INTERVAL are
@@ -449,6 +474,7 @@ media_forward_keyframe_request (GstWhepMedia * media, GstEvent * event)
   if (forward) {
     GST_DEBUG_OBJECT (media->bin, "asking upstream for a keyframe");
     gst_pad_push_event (media->input, gst_event_ref (event));
+    media_request_transcoder_keyframe (media, event);
   }
 }
 
@@ -568,16 +594,14 @@ track_rtp_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   WhepMediaKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (pad),
           "whep-kind"));
 
-  /* the fan-out finds keyframes by the codec of what it is given */
-  if (kind == WHEP_MEDIA_KIND_VIDEO)
-    gst_whep_fanout_set_video_codec (media->fanout,
-        g_object_get_data (G_OBJECT (pad), "whep-h265") ?
-        WHEP_VIDEO_CODEC_H265 : WHEP_VIDEO_CODEC_H264);
+  WhepVideoCodec codec = g_object_get_data (G_OBJECT (pad), "whep-h265") ?
+      WHEP_VIDEO_CODEC_H265 : WHEP_VIDEO_CODEC_H264;
+
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    gst_whep_fanout_push_list (media->fanout, kind,
+    gst_whep_fanout_push_list (media->fanout, kind, codec,
         GST_PAD_PROBE_INFO_BUFFER_LIST (info));
   else
-    gst_whep_fanout_push (media->fanout, kind,
+    gst_whep_fanout_push (media->fanout, kind, codec,
         GST_PAD_PROBE_INFO_BUFFER (info));
   return GST_PAD_PROBE_OK;
 }
@@ -898,6 +922,7 @@ gst_whep_media_free (GstWhepMedia * media)
   whep_ts_psi_free (media->psi);
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++)
     gst_clear_object (&media->tracks[i].queue_src);
+  gst_clear_object (&media->video_transcoder_feed);
   g_mutex_clear (&media->lock);
   g_free (media);
 }
@@ -966,12 +991,84 @@ media_handle_pat (GstWhepMedia * media, GstMpegtsSection * section)
   g_ptr_array_unref (pat);
 }
 
+/* Whether an H.265 stream's video is also made into H.264 (for viewers
+ * whose offer has no H.265).  Called with no lock held: may warn. */
+static gboolean
+pmt_h265_to_h264 (GstWhepMedia * media, GstWhepTranscodeMode mode)
+{
+  const gchar *missing = NULL;
+
+  if (mode == GST_WHEP_TRANSCODE_NEVER) {
+    GST_INFO_OBJECT (media->bin, "H.265 video: viewers whose offer has no "
+        "H.265 get no video (video-transcode=never)");
+    return FALSE;
+  }
+  if (!gst_whep_video_transcode_possible (&missing)) {
+    GST_ELEMENT_WARNING (media->bin, CORE, MISSING_PLUGIN,
+        ("The stream's video is H.265, and converting it to H.264 needs "
+            "'%s', which this GStreamer lacks: viewers without H.265 get no "
+            "video.", missing), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The H.264 track takes the H.265 track's video through the conversion
+ * (made the first time).  Called with no lock held, when the PMT says
+ * so; again for the same PMT it changes nothing. */
+static void
+media_link_video_transcoder (GstWhepMedia * media)
+{
+  Track *h264 = &media->tracks[TRACK_H264];
+  GstElement *transcoder;
+  GstPad *feed, *sink, *src, *queue_sink;
+
+  g_mutex_lock (&media->lock);
+  transcoder = media->video_transcoder;
+  feed = media->video_transcoder_feed;
+  g_mutex_unlock (&media->lock);
+
+  if (transcoder == NULL) {
+    transcoder = gst_whep_video_transcoder_new ();
+    if (transcoder == NULL) {
+      GST_ELEMENT_WARNING (media->bin, CORE, MISSING_PLUGIN,
+          ("Could not convert the H.265 video to H.264."),
+          ("see the log of wheptranscode"));
+      return;
+    }
+    gst_bin_add (media->bin, transcoder);
+    feed = gst_element_request_pad_simple (media->tracks[TRACK_H265].tee,
+        "src_%u");
+    g_mutex_lock (&media->lock);
+    media->video_transcoder = transcoder;
+    media->video_transcoder_feed = feed;
+    g_mutex_unlock (&media->lock);
+    gst_element_sync_state_with_parent (transcoder);
+    GST_INFO_OBJECT (media->bin, "H.265 is converted to H.264 once for all "
+        "viewers without H.265");
+  }
+
+  src = gst_element_get_static_pad (transcoder, "src");
+  queue_sink = gst_element_get_static_pad (h264->queue, "sink");
+  if (!gst_pad_is_linked (queue_sink))
+    track_link (media, h264, src);
+  sink = gst_element_get_static_pad (transcoder, "sink");
+  if (!gst_pad_is_linked (sink) &&
+      GST_PAD_LINK_FAILED (gst_pad_link (feed, sink)))
+    GST_ELEMENT_WARNING (media->bin, CORE, PAD, (NULL),
+        ("could not link the H.265 track to its conversion"));
+  gst_object_unref (sink);
+  gst_object_unref (queue_sink);
+  gst_object_unref (src);
+}
+
 static void
 media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
 {
   gboolean has_video = FALSE, has_h265 = FALSE, has_audio = FALSE, changed;
+  gboolean from_h265 = FALSE;
   WhepAudioCodec audio = WHEP_AUDIO_CODEC_NONE, codec;
-  GstWhepTranscodeMode mode;
+  GstWhepTranscodeMode mode, video_mode;
   guint i;
 
   for (i = 0; i < pmt->streams->len; i++) {
@@ -992,21 +1089,29 @@ media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
     return;
   }
   mode = media->audio_transcode;
+  video_mode = media->video_transcode;
   g_mutex_unlock (&media->lock);
 
   /* no lock held: this may post a warning */
   has_audio = pmt_audio_usable (media, audio, mode);
   /* one video track: H.264, which every browser plays, if there are both */
   has_h265 = has_h265 && !has_video;
+  if (has_h265)
+    from_h265 = pmt_h265_to_h264 (media, video_mode);
+  if (from_h265)
+    media_link_video_transcoder (media);
 
   g_mutex_lock (&media->lock);
+  media->h264_from_h265 = from_h265;
+  /* the H.264 made from H.265 is a track the viewers may get */
+  has_video = has_video || from_h265;
   changed = !media->pmt_seen || media->tracks[TRACK_H264].in_pmt != has_video
       || media->tracks[TRACK_H265].in_pmt != has_h265 ||
       media->tracks[TRACK_AUDIO].in_pmt != has_audio;
   if (changed) {
     GST_INFO_OBJECT (media->bin, "PMT of program %u: video %s, audio %s%s",
-        pmt->program_number, has_video ? "H.264" : has_h265 ? "H.265" :
-        "none",
+        pmt->program_number, from_h265 ? "H.265 (and H.264 from it)" :
+        has_video ? "H.264" : has_h265 ? "H.265" : "none",
         has_audio ? gst_whep_audio_codec_name (audio) : "none",
         has_audio && audio != WHEP_AUDIO_CODEC_OPUS ? " (to Opus)" : "");
     media->pmt_seen = TRUE;
@@ -1115,6 +1220,15 @@ gst_whep_media_set_audio_transcode (GstWhepMedia * media,
 }
 
 void
+gst_whep_media_set_video_transcode (GstWhepMedia * media,
+    GstWhepTranscodeMode mode)
+{
+  g_mutex_lock (&media->lock);
+  media->video_transcode = mode;
+  g_mutex_unlock (&media->lock);
+}
+
+void
 gst_whep_media_stream_ended (GstWhepMedia * media)
 {
   GstPad *unfed[G_N_ELEMENTS (media->tracks)] = { NULL, };
@@ -1125,7 +1239,8 @@ gst_whep_media_stream_ended (GstWhepMedia * media)
   media->ready = FALSE;
   media->pmt_seen = FALSE;
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++)
-    if (media->tracks[i].linked_pad == NULL && media->tracks[i].queue)
+    if (media->tracks[i].linked_pad == NULL && media->tracks[i].queue &&
+        !(i == TRACK_H264 && media->h264_from_h265))
       unfed[i] = gst_element_get_static_pad (media->tracks[i].queue, "sink");
   g_mutex_unlock (&media->lock);
 
@@ -1154,6 +1269,7 @@ gst_whep_media_get_stream_info (GstWhepMedia * media, WhepStreamInfo * info)
     Track *h265 = &media->tracks[TRACK_H265];
 
     info->has_video = media->tracks[TRACK_H264].in_pmt || h265->in_pmt;
+    info->h264_fallback = media->tracks[TRACK_H264].in_pmt && h265->in_pmt;
     info->h264_profile = media->tracks[TRACK_H264].profile;
     info->h264_level = media->tracks[TRACK_H264].level;
     info->has_audio = media->tracks[TRACK_AUDIO].in_pmt;
@@ -1166,28 +1282,29 @@ gst_whep_media_get_stream_info (GstWhepMedia * media, WhepStreamInfo * info)
   return ready;
 }
 
-/* The track of @kind that viewers get: H.265 video when the PMT lists
- * it, else H.264.  Called with the lock. */
+/* The track of @kind that a viewer answered with @codec gets. */
 static Track *
-media_track_for_viewers_unlocked (GstWhepMedia * media, WhepMediaKind kind)
+media_track_for_viewer (GstWhepMedia * media, WhepMediaKind kind,
+    WhepVideoCodec codec)
 {
   if (kind == WHEP_MEDIA_KIND_AUDIO)
     return &media->tracks[TRACK_AUDIO];
   if (kind != WHEP_MEDIA_KIND_VIDEO)
     return NULL;
-  return media->tracks[TRACK_H265].in_pmt ? &media->tracks[TRACK_H265] :
-      &media->tracks[TRACK_H264];
+  return &media->tracks[codec == WHEP_VIDEO_CODEC_H265 ? TRACK_H265 :
+      TRACK_H264];
 }
 
 GstPad *
-gst_whep_media_request_track_pad (GstWhepMedia * media, WhepMediaKind kind)
+gst_whep_media_request_track_pad (GstWhepMedia * media, WhepMediaKind kind,
+    WhepVideoCodec codec)
 {
   GstElement *tee = NULL;
   GstPad *pad = NULL;
   Track *track;
 
   g_mutex_lock (&media->lock);
-  track = media_track_for_viewers_unlocked (media, kind);
+  track = media_track_for_viewer (media, kind, codec);
   if (track && track->tee)
     tee = gst_object_ref (track->tee);
   g_mutex_unlock (&media->lock);
@@ -1223,6 +1340,7 @@ gst_whep_media_reset (GstWhepMedia * media)
   media->last_keyframe_request = GST_CLOCK_TIME_NONE;
   media->timing_checked = FALSE;
   media->live_offset = 0;
+  media->h264_from_h265 = FALSE;
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
     if (media->tracks[i].queue_src)
       gst_pad_set_offset (media->tracks[i].queue_src, 0);

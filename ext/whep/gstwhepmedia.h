@@ -28,8 +28,10 @@ G_BEGIN_DECLS
  * Audio that WebRTC cannot carry (AAC, MPEG audio, AC-3) is converted to
  * Opus before the audio track's queue, once for every viewer
  * (gstwheptranscode.c): the track and the viewers see Opus.  H.265 video
- * has a track of its own (h265parse, rtph265pay), the one viewers get
- * when the PMT lists H.265 instead of H.264.
+ * has a track of its own (h265parse, rtph265pay), the one viewers that
+ * offer H.265 get when the PMT lists H.265 instead of H.264; the others
+ * get the H.264 track, then fed with H.264 made from the H.265 track
+ * (transcode-h265-to-h264, video-transcode=auto).
  *
  * With a fan-out (the shared send path) each track is payloaded once and
  * every RTP packet goes to it from the track's streaming thread.  Without
@@ -83,6 +85,12 @@ void gst_whep_media_set_program (GstWhepMedia * media, gint program_number);
 void gst_whep_media_set_audio_transcode (GstWhepMedia * media,
     GstWhepTranscodeMode mode);
 
+/* Whether H.265 video is also converted to H.264, once for all viewers
+ * whose offer has no H.265, or those viewers get no video; read on each
+ * PMT. */
+void gst_whep_media_set_video_transcode (GstWhepMedia * media,
+    GstWhepTranscodeMode mode);
+
 /* EOS went through: new viewers wait for a new stream. */
 void gst_whep_media_stream_ended (GstWhepMedia * media);
 
@@ -90,10 +98,12 @@ void gst_whep_media_stream_ended (GstWhepMedia * media);
 gboolean gst_whep_media_get_stream_info (GstWhepMedia * media,
     WhepStreamInfo * info);
 
-/* A new tee src pad for a viewer's branch of @kind, or NULL if the stream
- * has no such track.  Give it back with gst_whep_media_release_track_pad(). */
+/* A new tee src pad for a viewer's branch of @kind (for video: of the
+ * track of @codec, the H.265 passed through or the H.264, maybe made from
+ * it), or NULL if the stream has no such track.  Give it back with
+ * gst_whep_media_release_track_pad(). */
 GstPad *gst_whep_media_request_track_pad (GstWhepMedia * media,
-    WhepMediaKind kind);
+    WhepMediaKind kind, WhepVideoCodec codec);
 void gst_whep_media_release_track_pad (GstWhepMedia * media, GstPad * pad);
 
 /* Asks whoever feeds the bin for a keyframe (an encoder in the same

@@ -594,7 +594,8 @@ viewer_attach (GstWhepPool * pool, Viewer * viewer)
 
     if (sinkpad == NULL)
       continue;
-    teepad = gst_whep_media_request_track_pad (pool->media, kinds[i]);
+    teepad = gst_whep_media_request_track_pad (pool->media, kinds[i],
+        whep_answer_plan_video_codec (viewer->plan));
     if (teepad == NULL || GST_PAD_LINK_FAILED (gst_pad_link (teepad, sinkpad))) {
       GST_WARNING_OBJECT (pool->bin, "session %s: could not link its branch",
           viewer->id);

@@ -38,6 +38,7 @@ struct _GstWhepSession
   GstPad *caps_pads[3];         /* shared path: what webrtcbin is fed from */
   guint8 payload_types[3];      /* by WhepMediaKind, as negotiated */
   guint32 ssrcs[3];             /* by WhepMediaKind, 0: no such track */
+  WhepVideoCodec video_codec;   /* of the video it was answered */
 
   GMutex lock;
   /* protected by lock */
@@ -490,6 +491,7 @@ session_join_fanout (GstWhepSession * session)
     target.tracks[i].payload_type = session->payload_types[i];
     target.tracks[i].ssrc = session->ssrcs[i];
   }
+  target.video_codec = session->video_codec;
 
   session_watch_feedback (session);
   g_mutex_lock (&session->lock);
@@ -874,6 +876,7 @@ gst_whep_session_new (const gchar * id, const WhepAnswerPlan * plan,
   session->callbacks = *callbacks;
   session->user_data = user_data;
   session->fanout = fanout;
+  session->video_codec = whep_answer_plan_video_codec (plan);
 
   session->webrtc = add_element (session, "webrtcbin", error);
   if (session->webrtc == NULL)

@@ -57,6 +57,7 @@ GST_DEBUG_CATEGORY_STATIC (whep_sink_debug);
 #define DEFAULT_ICE_TCP TRUE
 #define DEFAULT_SEND_PATH GST_WHEP_SEND_PATH_SHARED
 #define DEFAULT_AUDIO_TRANSCODE GST_WHEP_TRANSCODE_AUTO
+#define DEFAULT_VIDEO_TRANSCODE GST_WHEP_TRANSCODE_AUTO
 
 enum
 {
@@ -83,6 +84,7 @@ enum
   PROP_PUBLIC_ADDRESS,
   PROP_SEND_PATH,
   PROP_AUDIO_TRANSCODE,
+  PROP_VIDEO_TRANSCODE,
   PROP_WAITING_VIEWERS,
   PROP_VIEWERS,
   PROP_STATS,
@@ -170,6 +172,7 @@ struct _GstWhepSink
   gchar *public_address;
   GstWhepSendPath send_path;
   GstWhepTranscodeMode audio_transcode;
+  GstWhepTranscodeMode video_transcode;
   gboolean stats;
   gchar *instance_id;
   gchar *public_url;
@@ -702,7 +705,7 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
   GstWhepSink *sink = GST_WHEP_SINK (object);
   gboolean program_changed = FALSE;
   gint program_number;
-  GstWhepTranscodeMode audio_transcode;
+  GstWhepTranscodeMode audio_transcode, video_transcode;
 
   SINK_LOCK (sink);
   switch (prop_id) {
@@ -781,6 +784,9 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     case PROP_AUDIO_TRANSCODE:
       sink->audio_transcode = g_value_get_enum (value);
       break;
+    case PROP_VIDEO_TRANSCODE:
+      sink->video_transcode = g_value_get_enum (value);
+      break;
     case PROP_INSTANCE_ID:{
       const gchar *id = g_value_get_string (value);
 
@@ -809,6 +815,7 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
   }
   program_number = sink->program_number;
   audio_transcode = sink->audio_transcode;
+  video_transcode = sink->video_transcode;
   apply_settings (sink);
   SINK_UNLOCK (sink);
 
@@ -817,6 +824,8 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
     gst_whep_media_set_program (sink->media, program_number);
   if (prop_id == PROP_AUDIO_TRANSCODE)
     gst_whep_media_set_audio_transcode (sink->media, audio_transcode);
+  if (prop_id == PROP_VIDEO_TRANSCODE)
+    gst_whep_media_set_video_transcode (sink->media, video_transcode);
 }
 
 static void
@@ -889,6 +898,9 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_AUDIO_TRANSCODE:
       g_value_set_enum (value, sink->audio_transcode);
+      break;
+    case PROP_VIDEO_TRANSCODE:
+      g_value_set_enum (value, sink->video_transcode);
       break;
     case PROP_WAITING_VIEWERS:
       g_value_set_uint (value, gst_whep_endpoint_get_waiting (sink->endpoint));
@@ -1184,6 +1196,24 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           MUTABLE_READY));
 
   /**
+   * GstWhepSink:video-transcode:
+   *
+   * What viewers whose offer has no H.265 get of an H.265 stream (viewers
+   * that offer H.265 get it as it is).  `auto`: H.264 made from it once
+   * for all of them (avdec_h265 ! x264enc, zerolatency and ultrafast,
+   * Constrained Baseline 4:2:0), from the moment the PMT announces H.265;
+   * it adds the decoder's and encoder's delay (a frame or two) and costs
+   * CPU whether or not such a viewer is there.  `never`: their video
+   * m-line is rejected ("the stream is H.265 and the offer has no H265").
+   */
+  g_object_class_install_property (gobject_class, PROP_VIDEO_TRANSCODE,
+      g_param_spec_enum ("video-transcode", "Video transcode",
+          "H.265 in the stream, for viewers without H.265: convert it to "
+          "H.264 once for all of them (auto), or send them no video (never)",
+          GST_TYPE_WHEP_TRANSCODE_MODE, DEFAULT_VIDEO_TRANSCODE,
+          MUTABLE_READY));
+
+  /**
    * GstWhepSink:waiting-viewers:
    *
    * Viewers whose offer is held because the stream has not started (or
@@ -1391,6 +1421,7 @@ gst_whep_sink_init (GstWhepSink * sink)
   sink->ice_tcp = DEFAULT_ICE_TCP;
   sink->send_path = DEFAULT_SEND_PATH;
   sink->audio_transcode = DEFAULT_AUDIO_TRANSCODE;
+  sink->video_transcode = DEFAULT_VIDEO_TRANSCODE;
   sink->stats = DEFAULT_STATS;
 
   sink->fanout = gst_whep_fanout_new ();

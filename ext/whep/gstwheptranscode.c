@@ -24,6 +24,19 @@ GST_DEBUG_CATEGORY_STATIC (whep_transcode_debug);
 #define OPUS_AUDIO_TYPE "restricted-lowdelay"
 #define OPUS_BITRATE 96000
 
+/* H.264 for viewers that cannot receive H.265: the encoder's fastest,
+ * lowest-delay settings (no B-frames, no lookahead, one frame in and one
+ * out), a keyframe at least every 2 s at 30 fps besides those viewers
+ * ask for, and Constrained Baseline 4:2:0, which every browser decodes. */
+#define H264_BITRATE_KBPS 2500
+#define H264_KEY_INT_MAX 60
+#define H264_CAPS "video/x-h264, profile=(string)constrained-baseline"
+/* Between the H.265 track and the decoder: the H.265 viewers must never
+ * wait for the encoder.  If it falls behind, the oldest frames go (the
+ * H.264 picture breaks up until the next keyframe) rather than the tee
+ * blocking. */
+#define VIDEO_TRANSCODE_QUEUE_TIME (1 * GST_SECOND)
+
 typedef struct
 {
   const gchar *id;              /* in the bin's name */
@@ -295,6 +308,71 @@ gst_whep_audio_transcoder_new (WhepAudioCodec codec)
 
 failed:
   GST_WARNING ("could not build the %s to Opus conversion", recipe->name);
+  gst_object_unref (bin);
+  return NULL;
+}
+
+gboolean
+gst_whep_video_transcode_possible (const gchar ** missing)
+{
+  static const gchar *const needed[] = {
+    "queue", "avdec_h265", "videoconvert", "capsfilter", "x264enc"
+  };
+  const gchar *lack = NULL;
+  guint i;
+
+  for (i = 0; lack == NULL && i < G_N_ELEMENTS (needed); i++)
+    if (!factory_exists (needed[i]))
+      lack = needed[i];
+  if (missing)
+    *missing = lack;
+  return lack == NULL;
+}
+
+GstElement *
+gst_whep_video_transcoder_new (void)
+{
+  GstElement *bin, *queue, *dec, *convert, *raw, *enc, *filter;
+  GstCaps *caps;
+
+  transcode_debug_init ();
+  if (!gst_whep_video_transcode_possible (NULL))
+    return NULL;
+
+  bin = gst_bin_new ("transcode-h265-to-h264");
+  queue = make_child (GST_BIN (bin), "queue");
+  dec = make_child (GST_BIN (bin), "avdec_h265");
+  convert = make_child (GST_BIN (bin), "videoconvert");
+  raw = make_child (GST_BIN (bin), "capsfilter");
+  enc = make_child (GST_BIN (bin), "x264enc");
+  filter = make_child (GST_BIN (bin), "capsfilter");
+  if (!queue || !dec || !convert || !raw || !enc || !filter)
+    goto failed;
+
+  g_object_set (queue, "leaky", 2 /* downstream: the oldest go */ ,
+      "max-size-buffers", 0, "max-size-bytes", 0,
+      "max-size-time", VIDEO_TRANSCODE_QUEUE_TIME, NULL);
+  /* 10-bit and 4:2:2 H.265 become 8-bit 4:2:0 here */
+  caps = gst_caps_from_string ("video/x-raw, format=I420");
+  g_object_set (raw, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
+  gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "ultrafast");
+  g_object_set (enc, "bitrate", H264_BITRATE_KBPS, "key-int-max",
+      H264_KEY_INT_MAX, NULL);
+  caps = gst_caps_from_string (H264_CAPS);
+  g_object_set (filter, "caps", caps, NULL);
+  gst_caps_unref (caps);
+
+  if (!gst_element_link_many (queue, dec, convert, raw, enc, filter, NULL))
+    goto failed;
+  add_ghost_pad (GST_BIN (bin), queue, "sink", "sink");
+  add_ghost_pad (GST_BIN (bin), filter, "src", "src");
+  GST_INFO ("H.265 to H.264: avdec_h265 ! videoconvert ! x264enc");
+  return bin;
+
+failed:
+  GST_WARNING ("could not build the H.265 to H.264 conversion");
   gst_object_unref (bin);
   return NULL;
 }

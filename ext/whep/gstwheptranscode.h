@@ -12,11 +12,12 @@ G_BEGIN_DECLS
 
 /* Conversions a track may need before it is payloaded, made once in the
  * shared part for every viewer: audio that WebRTC cannot carry (AAC,
- * MPEG-1/2 audio, AC-3) becomes Opus.  The sessions never know: the track
- * they get is Opus either way. */
+ * MPEG-1/2 audio, AC-3) becomes Opus; H.265 video becomes H.264 for the
+ * viewers that cannot receive H.265.  The sessions never know: the track
+ * they get is Opus, or H.264, either way. */
 
 /* Whether whepsink converts what browsers cannot play (the audio-transcode
- * property). */
+ * and video-transcode properties). */
 typedef enum
 {
   GST_WHEP_TRANSCODE_AUTO,      /* convert when the stream needs it */
@@ -60,5 +61,16 @@ gboolean gst_whep_audio_transcode_possible (WhepAudioCodec codec,
  * gives it and making Opus in 20 ms frames at 48 kHz, one or two
  * channels.  NULL if an element is missing. */
 GstElement *gst_whep_audio_transcoder_new (WhepAudioCodec codec);
+
+/* Whether this GStreamer can make H.264 from H.265; if not, @missing (may
+ * be NULL) gets the element that is missing. */
+gboolean gst_whep_video_transcode_possible (const gchar ** missing);
+
+/* A new bin with a "sink" pad taking H.265 (byte-stream, as h265parse
+ * gives it) and a "src" pad giving Constrained Baseline H.264, 8-bit
+ * 4:2:0, that every browser plays: queue (leaky) ! avdec_h265 !
+ * videoconvert ! x264enc (zerolatency, ultrafast).  NULL if an element is
+ * missing. */
+GstElement *gst_whep_video_transcoder_new (void);
 
 G_END_DECLS

@@ -707,9 +707,14 @@ plan_mline (const GstSDPMessage * offer, guint idx,
   }
 
   if (mline->kind == WHEP_MEDIA_KIND_VIDEO &&
-      stream->video_codec == WHEP_VIDEO_CODEC_H265)
+      stream->video_codec == WHEP_VIDEO_CODEC_H265) {
     choose_h265 (media, stream, mline);
-  else if (mline->kind == WHEP_MEDIA_KIND_VIDEO)
+    /* no H265 offered: the H.264 made from it, if there is one */
+    if (!mline->accepted && stream->h264_fallback) {
+      g_clear_pointer (&mline->reject_reason, g_free);
+      choose_h264 (media, stream, mline);
+    }
+  } else if (mline->kind == WHEP_MEDIA_KIND_VIDEO)
     choose_h264 (media, stream, mline);
   else
     choose_opus (media, mline);
@@ -798,6 +803,21 @@ whep_answer_plan_free (WhepAnswerPlan * plan)
 
 /* ------------------------------------------------------------------------ */
 /* Queries on a plan                                                        */
+
+WhepVideoCodec
+whep_answer_plan_video_codec (const WhepAnswerPlan * plan)
+{
+  guint i;
+
+  for (i = 0; i < plan->mlines->len; i++) {
+    const WhepMLinePlan *m = g_ptr_array_index (plan->mlines, i);
+
+    if (m->accepted && m->kind == WHEP_MEDIA_KIND_VIDEO &&
+        g_strcmp0 (m->encoding_name, "H265") == 0)
+      return WHEP_VIDEO_CODEC_H265;
+  }
+  return WHEP_VIDEO_CODEC_H264;
+}
 
 guint
 whep_answer_plan_mline_for_mid (const WhepAnswerPlan * plan,

@@ -27,6 +27,9 @@ typedef struct
   gboolean has_audio;           /* an Opus track exists */
   WhepVideoCodec video_codec;   /* H.264 unless set */
   const gchar *h265_profile;    /* H.265: caps "profile", e.g. "main"; may be NULL */
+  /* H.265: the stream is also there as H.264 (converted once, for offers
+   * without H265), with h264_profile and h264_level */
+  gboolean h264_fallback;
 } WhepStreamInfo;
 
 typedef enum
@@ -94,11 +97,15 @@ GstSDPMessage *whep_offer_parse (const gchar * sdp_text, gsize len, GError ** er
  * packetization-mode=1 and a valid profile-level-id, ranked with
  * whep_h264_profile_fit(), first offered wins ties; for an H.265 stream
  * H265/90000, the one whose profile-id is the stream's, else the first
- * offered; opus/48000/2). */
+ * offered, else with h264_fallback H.264 as above; opus/48000/2). */
 WhepAnswerPlan *whep_answer_plan_new (const GstSDPMessage * offer,
     const WhepStreamInfo * stream, GError ** error);
 void whep_answer_plan_free (WhepAnswerPlan * plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WhepAnswerPlan, whep_answer_plan_free)
+
+/* The codec of @plan's accepted video m-line: H.265 if it sends H265,
+ * else H.264 (also when no video is accepted). */
+WhepVideoCodec whep_answer_plan_video_codec (const WhepAnswerPlan * plan);
 
 /* The index of the m-line that a trickled candidate for @mid belongs to:
  * the m-line with that a=mid (accepted or not), else (no mid, or one the

@@ -355,7 +355,6 @@ GST_START_TEST (test_h265_to_viewers_that_offer_it)
   fail_unless_equals_int (whep_test_client_first_video_packet_was_keyframe
       (b), 1);
   fail_unless_equals_int (count_elements (s->whep, "rtph265pay"), 1);
-  fail_unless_equals_int (count_elements (s->whep, "x264enc"), 0);
 
   whep_test_client_free (a);
   whep_test_client_free (b);
@@ -364,12 +363,13 @@ GST_START_TEST (test_h265_to_viewers_that_offer_it)
 
 GST_END_TEST;
 
-/* A viewer without H.265 in its offer: its video
- * m-line is rejected with the reason, its audio plays. */
-GST_START_TEST (test_h265_viewers_without_it_get_no_video)
+/* video-transcode=never: a viewer without H.265 in its offer gets its
+ * video m-line rejected with the reason, its audio plays; nothing is
+ * converted. */
+GST_START_TEST (test_h265_never_for_viewers_without_it)
 {
   WhepTestServer *s = whep_test_server_start
-      (H265_PIPELINE (AAC, ""), GST_STATE_PLAYING);
+      (H265_PIPELINE (AAC, "video-transcode=never"), GST_STATE_PLAYING);
   WhepTestClient *viewer = viewer_connect (s, TRUE, TRUE);
 
   fail_unless (answer_rejects (viewer, "video"), "video not rejected: %s",
@@ -378,7 +378,72 @@ GST_START_TEST (test_h265_viewers_without_it_get_no_video)
   fail_unless (whep_test_client_wait_frames (viewer, 0, 25, 20000));
   fail_unless_equals_int (whep_test_client_get_video_frames (viewer), 0);
   fail_unless_equals_int (count_elements (s->whep, "x264enc"), 0);
+  fail_unless_equals_int (count_elements (s->whep, "avdec_h265"), 0);
 
+  whep_test_client_free (viewer);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* video-transcode=auto (the default): viewers without H.265 get H.264
+ * made from it, which they decode from a keyframe on, while a viewer with
+ * H.265 gets the H.265 itself, at the same time.  One decoder and one
+ * encoder for all. */
+GST_START_TEST (test_h265_to_h264_for_viewers_without_it)
+{
+  WhepTestServer *s = whep_test_server_start (H265_PIPELINE (AAC, ""),
+      GST_STATE_PLAYING);
+  WhepTestClient *h264[2], *h265;
+  gint w, h;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (h264); i++)
+    h264[i] = viewer_connect (s, TRUE, TRUE);
+  h265 = h265_viewer_connect (s, FALSE);
+
+  for (i = 0; i < G_N_ELEMENTS (h264); i++) {
+    assert_answer_sends (h264[i], "video", "H264/90000");
+    assert_answer_sends (h264[i], "audio", "OPUS/48000/2");
+    fail_unless (whep_test_client_wait_frames (h264[i], 15, 25, 30000),
+        "viewer %u: %u pictures, %u audio buffers decoded", i,
+        whep_test_client_get_video_frames (h264[i]),
+        whep_test_client_get_audio_buffers (h264[i]));
+    whep_test_client_get_video_size (h264[i], &w, &h);
+    fail_unless_equals_int (w, 320);
+    fail_unless_equals_int (h, 240);
+    fail_unless_equals_int (whep_test_client_first_video_packet_was_keyframe
+        (h264[i]), 1);
+  }
+  assert_answer_sends (h265, "video", "H265/90000");
+  fail_unless (whep_test_client_wait_frames (h265, 15, 0, 30000));
+  fail_unless_equals_int (whep_test_client_first_video_packet_was_keyframe
+      (h265), 1);
+
+  fail_unless_equals_int (count_elements (s->whep, "avdec_h265"), 1);
+  fail_unless_equals_int (count_elements (s->whep, "x264enc"), 1);
+  fail_unless_equals_int (count_elements (s->whep, "rtph264pay"), 1);
+  fail_unless_equals_int (count_elements (s->whep, "rtph265pay"), 1);
+  fail_unless_equals_int (count_elements (s->whep, "opusenc"), 1);
+
+  for (i = 0; i < G_N_ELEMENTS (h264); i++)
+    whep_test_client_free (h264[i]);
+  whep_test_client_free (h265);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* The same on the per-viewer send path: the H.264 viewer's branch takes
+ * the converted track. */
+GST_START_TEST (test_h265_to_h264_per_viewer_send_path)
+{
+  WhepTestServer *s = whep_test_server_start
+      (H265_PIPELINE (AAC, "send-path=per-viewer"), GST_STATE_PLAYING);
+  WhepTestClient *viewer = viewer_connect (s, TRUE, TRUE);
+
+  assert_answer_sends (viewer, "video", "H264/90000");
+  fail_unless (whep_test_client_wait_frames (viewer, 15, 25, 30000));
   whep_test_client_free (viewer);
   whep_test_server_stop (s);
 }
@@ -458,7 +523,9 @@ wheptranscode_suite (void)
   suite_add_tcase (s, tc_never);
 
   tcase_add_test (tc_h265, test_h265_to_viewers_that_offer_it);
-  tcase_add_test (tc_h265, test_h265_viewers_without_it_get_no_video);
+  tcase_add_test (tc_h265, test_h265_never_for_viewers_without_it);
+  tcase_add_test (tc_h265, test_h265_to_h264_for_viewers_without_it);
+  tcase_add_test (tc_h265, test_h265_to_h264_per_viewer_send_path);
   tcase_add_test (tc_h265, test_h265_joiner_starts_from_the_held_keyframe);
   tcase_add_test (tc_h265, test_h265_per_viewer_send_path);
   suite_add_tcase (s, tc_h265);

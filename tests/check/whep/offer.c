@@ -1667,6 +1667,32 @@ GST_START_TEST (test_plan_h265_stream_h264_offer)
           "H265") != NULL, "%s", message);
   g_free (message);
 
+  /* with the H.264 made from the H.265 (video-transcode=auto), an offer
+   * without H265 gets that */
+  {
+    WhepStreamInfo fallback = h265_main_av;
+
+    fallback.h264_fallback = TRUE;
+    fallback.h264_profile = "constrained-baseline";
+    fallback.h264_level = "2.1";
+    plan = plan_for (SESSION VIDEO_H264 ("0", RECVONLY)
+        AUDIO_OPUS ("1", RECVONLY), &fallback);
+    fail_unless_equals_int (plan->n_accepted, 2);
+    assert_accepted (plan, 0, WHEP_MEDIA_KIND_VIDEO, "0", 102, "H264", 90000,
+        "42e01f");
+    fail_unless_equals_int (whep_answer_plan_video_codec (plan),
+        WHEP_VIDEO_CODEC_H264);
+    whep_answer_plan_free (plan);
+
+    /* and an offer with H265 still gets the H.265 itself */
+    plan = plan_for (SESSION VIDEO_H264_AND_H265 ("0"), &fallback);
+    assert_accepted (plan, 0, WHEP_MEDIA_KIND_VIDEO, "0", 51, "H265", 90000,
+        NULL);
+    fail_unless_equals_int (whep_answer_plan_video_codec (plan),
+        WHEP_VIDEO_CODEC_H265);
+    whep_answer_plan_free (plan);
+  }
+
   /* and an H.264 stream never takes the offer's H265 */
   plan = plan_for (SESSION VIDEO_H264_AND_H265 ("0"), &high_video);
   assert_accepted (plan, 0, WHEP_MEDIA_KIND_VIDEO, "0", 102, "H264", 90000,
