@@ -59,6 +59,10 @@ typedef struct
    * when a stream first needs one and kept in the bin for the next stream
    * of that codec (protected by the media lock; the bin owns them) */
   GstElement *transcoders[WHEP_AUDIO_CODEC_LAST];
+  /* H.264 only: the stream is converted to a profile browsers play, with
+   * h264_transcoder (made once, kept) between demuxer and queue */
+  gboolean convert;
+  GstElement *h264_transcoder;
 } Track;
 
 struct _GstWhepMedia
@@ -93,6 +97,16 @@ struct _GstWhepMedia
   Track tracks[N_TRACKS];       /* TRACK_H264, TRACK_AUDIO, TRACK_H265 */
 };
 
+/* Browsers decode 8-bit 4:2:0 H.264 only (baseline, main, high): a
+ * High 4:4:4, 4:2:2 or 10-bit stream negotiates but never plays.  x264enc
+ * makes one when nothing upstream asks for I420. */
+static gboolean
+h264_profile_unplayable (const gchar * profile)
+{
+  return profile && (g_str_has_prefix (profile, "high-4:") ||
+      g_str_has_prefix (profile, "high-10"));
+}
+
 static gboolean
 media_is_ready_unlocked (GstWhepMedia * media)
 {
@@ -110,6 +124,9 @@ media_is_ready_unlocked (GstWhepMedia * media)
       return FALSE;
     /* without the profile the offer's H.264 variants can't be ranked */
     if (t->kind == WHEP_MEDIA_KIND_VIDEO && t->profile == NULL)
+      return FALSE;
+    /* the converted stream's caps are still to come */
+    if (t->convert && h264_profile_unplayable (t->profile))
       return FALSE;
   }
   return n_in_pmt > 0;
@@ -164,21 +181,47 @@ track_for_caps (GstWhepMedia * media, GstCaps * caps)
   return NULL;
 }
 
-/* Browsers decode 8-bit 4:2:0 H.264 only (baseline, main, high): a
- * High 4:4:4 or 10-bit stream negotiates but never plays.  x264enc makes
- * one when nothing upstream asks for I420. */
 static void
-warn_if_browsers_cannot_decode (GstWhepMedia * media, const GstStructure * s)
+warn_browsers_cannot_decode (GstWhepMedia * media, const gchar * profile)
 {
-  const gchar *profile = gst_structure_get_string (s, "profile");
+  GST_ELEMENT_WARNING (media->bin, STREAM, FORMAT,
+      ("The H.264 stream has profile %s, which browsers do not decode.",
+          profile), ("ask the encoder for 8-bit 4:2:0, e.g. "
+          "video/x-h264,profile=high or a format=I420 input, or let "
+          "video-transcode=auto convert it"));
+}
 
-  if (gst_structure_has_name (s, "video/x-h264") && profile &&
-      (g_str_has_prefix (profile, "high-4:") ||
-          g_str_has_prefix (profile, "high-10")))
-    GST_ELEMENT_WARNING (media->bin, STREAM, FORMAT,
-        ("The H.264 stream has profile %s, which browsers do not decode.",
-            profile), ("ask the encoder for 8-bit 4:2:0, e.g. "
-            "video/x-h264,profile=high or a format=I420 input"));
+static void track_link (GstWhepMedia * media, Track * track, GstPad * pad);
+
+/* An H.264 stream browsers cannot decode: with video-transcode=auto the
+ * demuxer's pad is linked again, through the conversion, and viewers wait
+ * for its caps; else a warning.  Called with no lock held, from the
+ * track's streaming thread, when its caps say so. */
+static void
+track_handle_unplayable (GstWhepMedia * media, Track * track,
+    const gchar * profile)
+{
+  GstPad *pad = NULL;
+  gboolean convert;
+
+  g_mutex_lock (&media->lock);
+  convert = !track->convert && media->video_transcode ==
+      GST_WHEP_TRANSCODE_AUTO && track->linked_pad &&
+      gst_whep_video_transcode_possible (WHEP_VIDEO_CODEC_H264, NULL);
+  if (convert) {
+    track->convert = TRUE;
+    pad = gst_object_ref (track->linked_pad);
+  }
+  g_mutex_unlock (&media->lock);
+
+  if (!convert) {
+    warn_browsers_cannot_decode (media, profile);
+    return;
+  }
+  GST_INFO_OBJECT (media->bin, "H.264 %s is converted to Constrained "
+      "Baseline once for all viewers", profile);
+  track_link (media, track, pad);
+  gst_object_unref (pad);
 }
 
 static GstPadProbeReturn
@@ -209,7 +252,11 @@ track_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   g_mutex_unlock (&media->lock);
 
   GST_DEBUG_OBJECT (media->bin, "track caps %" GST_PTR_FORMAT, caps);
-  warn_if_browsers_cannot_decode (media, s);
+  if (track && track->codec == WHEP_VIDEO_CODEC_H264 &&
+      track->kind == WHEP_MEDIA_KIND_VIDEO &&
+      h264_profile_unplayable (gst_structure_get_string (s, "profile")))
+    track_handle_unplayable (media, track, gst_structure_get_string (s,
+            "profile"));
   media_update_ready (media);
   return GST_PAD_PROBE_OK;
 }
@@ -314,6 +361,32 @@ track_get_transcoder (GstWhepMedia * media, Track * track,
   return made;
 }
 
+/* The H.264 track's conversion to a profile browsers play: the one made
+ * before, or a new one in the bin.  Called with no lock held, only from
+ * the H.264 track's streaming thread (track_handle_unplayable) or after
+ * its conversion was decided. */
+static GstElement *
+track_get_h264_transcoder (GstWhepMedia * media, Track * track)
+{
+  GstElement *made;
+
+  g_mutex_lock (&media->lock);
+  made = track->h264_transcoder;
+  g_mutex_unlock (&media->lock);
+  if (made)
+    return made;
+
+  made = gst_whep_video_transcoder_new (WHEP_VIDEO_CODEC_H264);
+  if (made == NULL)
+    return NULL;
+  g_mutex_lock (&media->lock);
+  track->h264_transcoder = made;
+  g_mutex_unlock (&media->lock);
+  gst_bin_add (media->bin, made);
+  gst_element_sync_state_with_parent (made);
+  return made;
+}
+
 /* The pad that feeds the track's queue for @pad: @pad itself, or the
  * output of the conversion it goes through (then @pad is linked to it).
  * NULL, with a warning, if the conversion cannot be made. */
@@ -323,18 +396,29 @@ track_input_for (GstWhepMedia * media, Track * track, GstPad * pad)
   GstCaps *caps = gst_pad_get_current_caps (pad);
   WhepAudioCodec codec = gst_whep_audio_codec_from_caps (caps);
   GstElement *transcoder;
+  const gchar *what;
+  gboolean convert;
   GstPad *input;
 
   gst_clear_caps (&caps);
-  if (track->kind != WHEP_MEDIA_KIND_AUDIO ||
-      !gst_whep_audio_codec_needs_transcode (codec))
-    return gst_object_ref (pad);
+  g_mutex_lock (&media->lock);
+  convert = track->convert;
+  g_mutex_unlock (&media->lock);
 
-  transcoder = track_get_transcoder (media, track, codec);
+  if (track->kind == WHEP_MEDIA_KIND_AUDIO &&
+      gst_whep_audio_codec_needs_transcode (codec)) {
+    what = gst_whep_audio_codec_name (codec);
+    transcoder = track_get_transcoder (media, track, codec);
+  } else if (track->kind == WHEP_MEDIA_KIND_VIDEO && convert) {
+    what = "H.264";
+    transcoder = track_get_h264_transcoder (media, track);
+  } else {
+    return gst_object_ref (pad);
+  }
+
   if (transcoder == NULL) {
     GST_ELEMENT_WARNING (media->bin, CORE, MISSING_PLUGIN,
-        ("Could not convert the %s audio to Opus.",
-            gst_whep_audio_codec_name (codec)), ("see the log of "
+        ("Could not convert the %s stream.", what), ("see the log of "
             "wheptranscode"));
     return NULL;
   }
@@ -342,8 +426,7 @@ track_input_for (GstWhepMedia * media, Track * track, GstPad * pad)
   unlink_sink_pad (input);
   if (GST_PAD_LINK_FAILED (gst_pad_link (pad, input)))
     GST_ELEMENT_WARNING (media->bin, CORE, PAD, (NULL),
-        ("could not link %s to the %s conversion", GST_PAD_NAME (pad),
-            gst_whep_audio_codec_name (codec)));
+        ("could not link %s to the %s conversion", GST_PAD_NAME (pad), what));
   gst_object_unref (input);
   return gst_element_get_static_pad (transcoder, "src");
 }
@@ -755,6 +838,8 @@ media_replace_demux (GstWhepMedia * media)
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
     gst_clear_object (&media->tracks[i].linked_pad);
     gst_clear_object (&media->tracks[i].spare_pad);
+    /* a new stream is converted only if its caps say so again */
+    media->tracks[i].convert = FALSE;
     /* The caps stay: a parser whose output does not change sends no new
      * CAPS event, and clearing them here left new viewers with 503 for
      * good.  Ready again on the new PMT and each listed track's first
@@ -1003,7 +1088,7 @@ pmt_h265_to_h264 (GstWhepMedia * media, GstWhepTranscodeMode mode)
         "H.265 get no video (video-transcode=never)");
     return FALSE;
   }
-  if (!gst_whep_video_transcode_possible (&missing)) {
+  if (!gst_whep_video_transcode_possible (WHEP_VIDEO_CODEC_H265, &missing)) {
     GST_ELEMENT_WARNING (media->bin, CORE, MISSING_PLUGIN,
         ("The stream's video is H.265, and converting it to H.264 needs "
             "'%s', which this GStreamer lacks: viewers without H.265 get no "
@@ -1029,7 +1114,7 @@ media_link_video_transcoder (GstWhepMedia * media)
   g_mutex_unlock (&media->lock);
 
   if (transcoder == NULL) {
-    transcoder = gst_whep_video_transcoder_new ();
+    transcoder = gst_whep_video_transcoder_new (WHEP_VIDEO_CODEC_H265);
     if (transcoder == NULL) {
       GST_ELEMENT_WARNING (media->bin, CORE, MISSING_PLUGIN,
           ("Could not convert the H.265 video to H.264."),
@@ -1349,6 +1434,7 @@ gst_whep_media_reset (GstWhepMedia * media)
     gst_clear_object (&media->tracks[i].spare_pad);
     gst_clear_caps (&media->tracks[i].caps);
     g_atomic_int_set (&media->tracks[i].stale, 0);
+    media->tracks[i].convert = FALSE;
     media->tracks[i].profile = NULL;
     media->tracks[i].level = NULL;
   }

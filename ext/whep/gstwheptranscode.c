@@ -312,11 +312,19 @@ failed:
   return NULL;
 }
 
-gboolean
-gst_whep_video_transcode_possible (const gchar ** missing)
+static const gchar *
+video_decoder (WhepVideoCodec from)
 {
-  static const gchar *const needed[] = {
-    "queue", "avdec_h265", "videoconvert", "capsfilter", "x264enc"
+  return from == WHEP_VIDEO_CODEC_H265 ? "avdec_h265" : "avdec_h264";
+}
+
+gboolean
+gst_whep_video_transcode_possible (WhepVideoCodec from,
+    const gchar ** missing)
+{
+  const gchar *const needed[] = {
+    "queue", "h264parse", video_decoder (from), "videoconvert", "capsfilter",
+    "x264enc"
   };
   const gchar *lack = NULL;
   guint i;
@@ -330,29 +338,36 @@ gst_whep_video_transcode_possible (const gchar ** missing)
 }
 
 GstElement *
-gst_whep_video_transcoder_new (void)
+gst_whep_video_transcoder_new (WhepVideoCodec from)
 {
-  GstElement *bin, *queue, *dec, *convert, *raw, *enc, *filter;
+  gboolean h265 = from == WHEP_VIDEO_CODEC_H265;
+  GstElement *bin, *queue, *parse = NULL, *dec, *convert, *raw, *enc;
+  GstElement *filter;
   GstCaps *caps;
 
   transcode_debug_init ();
-  if (!gst_whep_video_transcode_possible (NULL))
+  if (!gst_whep_video_transcode_possible (from, NULL))
     return NULL;
 
-  bin = gst_bin_new ("transcode-h265-to-h264");
+  bin = gst_bin_new (h265 ? "transcode-h265-to-h264" :
+      "transcode-h264-to-baseline");
   queue = make_child (GST_BIN (bin), "queue");
-  dec = make_child (GST_BIN (bin), "avdec_h265");
+  /* the demuxer's H.264 is not parsed yet; the H.265 track's is */
+  if (!h265)
+    parse = make_child (GST_BIN (bin), "h264parse");
+  dec = make_child (GST_BIN (bin), video_decoder (from));
   convert = make_child (GST_BIN (bin), "videoconvert");
   raw = make_child (GST_BIN (bin), "capsfilter");
   enc = make_child (GST_BIN (bin), "x264enc");
   filter = make_child (GST_BIN (bin), "capsfilter");
-  if (!queue || !dec || !convert || !raw || !enc || !filter)
+  if (!queue || (!h265 && !parse) || !dec || !convert || !raw || !enc ||
+      !filter)
     goto failed;
 
   g_object_set (queue, "leaky", 2 /* downstream: the oldest go */ ,
       "max-size-buffers", 0, "max-size-bytes", 0,
       "max-size-time", VIDEO_TRANSCODE_QUEUE_TIME, NULL);
-  /* 10-bit and 4:2:2 H.265 become 8-bit 4:2:0 here */
+  /* 10-bit, 4:2:2 and 4:4:4 become 8-bit 4:2:0 here */
   caps = gst_caps_from_string ("video/x-raw, format=I420");
   g_object_set (raw, "caps", caps, NULL);
   gst_caps_unref (caps);
@@ -364,15 +379,19 @@ gst_whep_video_transcoder_new (void)
   g_object_set (filter, "caps", caps, NULL);
   gst_caps_unref (caps);
 
-  if (!gst_element_link_many (queue, dec, convert, raw, enc, filter, NULL))
+  if (parse && !gst_element_link (queue, parse))
+    goto failed;
+  if (!gst_element_link_many (parse ? parse : queue, dec, convert, raw, enc,
+          filter, NULL))
     goto failed;
   add_ghost_pad (GST_BIN (bin), queue, "sink", "sink");
   add_ghost_pad (GST_BIN (bin), filter, "src", "src");
-  GST_INFO ("H.265 to H.264: avdec_h265 ! videoconvert ! x264enc");
+  GST_INFO ("%s to Constrained Baseline H.264: %s ! videoconvert ! x264enc",
+      h265 ? "H.265" : "H.264", video_decoder (from));
   return bin;
 
 failed:
-  GST_WARNING ("could not build the H.265 to H.264 conversion");
+  GST_WARNING ("could not build the video conversion");
   gst_object_unref (bin);
   return NULL;
 }

@@ -7,6 +7,7 @@
 
 #include <gst/gst.h>
 #include <gst/mpegts/mpegts.h>
+#include "whep-offer.h"
 
 G_BEGIN_DECLS
 
@@ -62,15 +63,17 @@ gboolean gst_whep_audio_transcode_possible (WhepAudioCodec codec,
  * channels.  NULL if an element is missing. */
 GstElement *gst_whep_audio_transcoder_new (WhepAudioCodec codec);
 
-/* Whether this GStreamer can make H.264 from H.265; if not, @missing (may
- * be NULL) gets the element that is missing. */
-gboolean gst_whep_video_transcode_possible (const gchar ** missing);
+/* Whether this GStreamer can make browser-friendly H.264 from @from; if
+ * not, @missing (may be NULL) gets the element that is missing. */
+gboolean gst_whep_video_transcode_possible (WhepVideoCodec from,
+    const gchar ** missing);
 
-/* A new bin with a "sink" pad taking H.265 (byte-stream, as h265parse
- * gives it) and a "src" pad giving Constrained Baseline H.264, 8-bit
- * 4:2:0, that every browser plays: queue (leaky) ! avdec_h265 !
- * videoconvert ! x264enc (zerolatency, ultrafast).  NULL if an element is
- * missing. */
-GstElement *gst_whep_video_transcoder_new (void);
+/* A new bin with a "sink" pad taking @from and a "src" pad giving
+ * Constrained Baseline H.264, 8-bit 4:2:0, that every browser plays:
+ * queue (leaky) [! h264parse] ! avdec_h265/avdec_h264 ! videoconvert !
+ * x264enc (zerolatency, ultrafast).  H.265 comes parsed (from the H.265
+ * track's tee), H.264 as the demuxer gives it (a High 4:4:4 or 10-bit
+ * stream).  NULL if an element is missing. */
+GstElement *gst_whep_video_transcoder_new (WhepVideoCodec from);
 
 G_END_DECLS

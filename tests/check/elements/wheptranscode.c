@@ -40,6 +40,13 @@
 /* rtph265pay 1.22 takes only 96-127: the per-viewer path's payloader */
 #define H265_PT_DYNAMIC 100
 
+/* x264enc left to itself on a 4:4:4 picture: what browsers cannot decode */
+#define H264_444 \
+  "videotestsrc is-live=true pattern=ball ! " \
+  "video/x-raw,format=Y444,width=320,height=240,framerate=30/1 ! " \
+  "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! " \
+  "video/x-h264,profile=high-4:4:4"
+
 #define TONE "audiotestsrc is-live=true ! audioconvert ! audioresample ! "
 
 /* the encoders are gst-libav's, the parsers make the caps mpegtsmux wants */
@@ -47,9 +54,11 @@
 #define MP2 TONE "avenc_mp2 ! mpegaudioparse"
 #define AC3 TONE "audio/x-raw,channels=2 ! avenc_ac3 ! ac3parse"
 
-#define PIPELINE(audio, sink_props) \
-  VIDEO " ! mux. " audio " ! mux. mpegtsmux name=mux ! " \
+#define AV_PIPELINE(video, audio, sink_props) \
+  video " ! mux. " audio " ! mux. mpegtsmux name=mux ! " \
   "whepsink name=whep port=0 " sink_props
+
+#define PIPELINE(audio, sink_props) AV_PIPELINE (VIDEO, audio, sink_props)
 
 #define AUDIO_ONLY(audio) \
   audio " ! mpegtsmux ! whepsink name=whep port=0"
@@ -172,6 +181,50 @@ count_elements (GstElement * bin, const gchar * factory)
   g_value_unset (&item);
   gst_iterator_free (it);
   return n;
+}
+
+/* The first element made by @factory in @bin, at any depth, or NULL. */
+static GstElement *
+find_element (GstElement * bin, const gchar * factory)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GValue item = G_VALUE_INIT;
+  GstElement *found = NULL;
+
+  while (found == NULL && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElementFactory *f =
+        gst_element_get_factory (g_value_get_object (&item));
+
+    if (f && g_strcmp0 (GST_OBJECT_NAME (f), factory) == 0)
+      found = g_value_dup_object (&item);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
+}
+
+/* The H.264 profile whepsink payloads (the caps into its rtph264pay), or
+ * NULL; free it. */
+static gchar *
+payloaded_h264_profile (WhepTestServer * s)
+{
+  GstElement *pay = find_element (s->whep, "rtph264pay");
+  GstPad *pad;
+  GstCaps *caps;
+  gchar *profile = NULL;
+
+  if (pay == NULL)
+    return NULL;
+  pad = gst_element_get_static_pad (pay, "sink");
+  caps = gst_pad_get_current_caps (pad);
+  if (caps)
+    profile = g_strdup (gst_structure_get_string (gst_caps_get_structure
+            (caps, 0), "profile"));
+  gst_clear_caps (&caps);
+  gst_object_unref (pad);
+  gst_object_unref (pay);
+  return profile;
 }
 
 /* Whether whepsink posted a warning whose text contains @needle (the
@@ -500,6 +553,56 @@ GST_START_TEST (test_h265_per_viewer_send_path)
 
 GST_END_TEST;
 
+/* H.264 High 4:4:4, which browsers negotiate but do not play: with
+ * video-transcode=auto it is converted once to Constrained Baseline, and
+ * the viewer is answered only then, and decodes it. */
+GST_START_TEST (test_h264_444_converted_for_browsers)
+{
+  WhepTestServer *s = whep_test_server_start (AV_PIPELINE (H264_444,
+          AAC, ""), GST_STATE_PLAYING);
+  WhepTestClient *viewer = viewer_connect (s, TRUE, TRUE);
+  gchar *profile;
+
+  assert_answer_sends (viewer, "video", "H264/90000");
+  fail_unless (whep_test_client_wait_frames (viewer, 15, 25, 30000));
+  /* what the viewer is answered for and sent is the converted stream */
+  profile = payloaded_h264_profile (s);
+  fail_unless_equals_string (profile, "constrained-baseline");
+  g_free (profile);
+  fail_unless_equals_int (count_elements (s->whep, "avdec_h264"), 1);
+  fail_unless_equals_int (count_elements (s->whep, "x264enc"), 1);
+  fail_if (take_whep_warning (s, "browsers do not decode"));
+
+  whep_test_client_free (viewer);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* The same with video-transcode=never: sent as it is, with the warning. */
+GST_START_TEST (test_h264_444_never_warns)
+{
+  WhepTestServer *s = whep_test_server_start (AV_PIPELINE (H264_444,
+          AAC, "video-transcode=never"), GST_STATE_PLAYING);
+  WhepTestClient *viewer = viewer_connect (s, TRUE, FALSE);
+  gboolean warned = FALSE;
+  gchar *profile;
+
+  fail_unless (whep_test_client_wait_frames (viewer, 5, 0, 30000));
+  profile = payloaded_h264_profile (s);
+  fail_unless_equals_string (profile, "high-4:4:4");
+  g_free (profile);
+  fail_unless_equals_int (count_elements (s->whep, "x264enc"), 0);
+  WAIT_FOR ((warned = warned || take_whep_warning (s,
+              "browsers do not decode")), 5000);
+  fail_unless (warned, "no warning about the profile");
+
+  whep_test_client_free (viewer);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
 static Suite *
 wheptranscode_suite (void)
 {
@@ -508,6 +611,7 @@ wheptranscode_suite (void)
   TCase *tc_shared = tcase_create ("shared");
   TCase *tc_never = tcase_create ("never");
   TCase *tc_h265 = tcase_create ("h265");
+  TCase *tc_h264 = tcase_create ("h264-profiles");
 
   tcase_add_test (tc_audio, test_aac_reaches_viewers_as_opus);
   tcase_add_test (tc_audio, test_mp2_reaches_viewers_as_opus);
@@ -529,6 +633,10 @@ wheptranscode_suite (void)
   tcase_add_test (tc_h265, test_h265_joiner_starts_from_the_held_keyframe);
   tcase_add_test (tc_h265, test_h265_per_viewer_send_path);
   suite_add_tcase (s, tc_h265);
+
+  tcase_add_test (tc_h264, test_h264_444_converted_for_browsers);
+  tcase_add_test (tc_h264, test_h264_444_never_warns);
+  suite_add_tcase (s, tc_h264);
   return s;
 }
 
