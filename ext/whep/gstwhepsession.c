@@ -45,6 +45,7 @@ struct _GstWhepSession
   GstWhepFanoutViewer *fanout_viewer;
   gboolean leaving;             /* left the fan-out, may not join again */
   GstPromise *pending;          /* the negotiation step webrtcbin owes */
+  GCond pending_cond;           /* signalled when pending becomes NULL */
 
   /* atomic */
   gint connected;               /* DTLS is up: media may flow */
@@ -702,42 +703,62 @@ promise_ok (GstPromise * promise, const gchar * what, GstWhepSession * session,
   return FALSE;
 }
 
-/* A promise for the next negotiation step, kept until it is answered.
- * webrtcbin 1.22 drops the tasks still queued when it stops without
- * answering their promises: the step's callback would never run and the
- * session reference it holds would leak, with the session.  The kept
- * promise is expired when the session stops (session_expire_pending). */
+/* How long a session that stops waits for webrtcbin to finish the
+ * negotiation step in flight (each takes milliseconds). */
+#define NEGOTIATION_WAIT_US (5 * G_TIME_SPAN_SECOND)
+
+/* The promise of the negotiation step in flight is kept until it is
+ * answered, for two bugs of webrtcbin 1.22 when it stops:
+ * - it drops the tasks still queued without answering their promises: the
+ *   step's callback would never run and the session reference it holds
+ *   would leak, with the session (session_expire_pending);
+ * - a transport it adds while it stops (taking a description) stays
+ *   READY, and transportreceivebin keeps its nicesrc PLAYING, state locked,
+ *   from NULL to READY until READY to NULL: that streaming thread would run
+ *   on for good (session_wait_negotiation). */
 static GstPromise *
 session_new_promise (GstWhepSession * session, GstPromiseChangeFunc func)
 {
-  GstPromise *promise = gst_promise_new_with_change_func (func,
-      gst_object_ref (session), gst_object_unref);
-  GstPromise *old;
+  return gst_promise_new_with_change_func (func, gst_object_ref (session),
+      gst_object_unref);
+}
+
+/* Makes @next (NULL: none, negotiation over) the step in flight in place
+ * of @done, if @done still is (not once the session expired it). */
+static void
+session_set_pending (GstWhepSession * session, GstPromise * done,
+    GstPromise * next)
+{
+  GstPromise *old = NULL;
 
   g_mutex_lock (&session->lock);
-  old = session->pending;
-  session->pending = gst_promise_ref (promise);
+  if (session->pending == done) {
+    old = done;
+    session->pending = next ? gst_promise_ref (next) : NULL;
+    if (session->pending == NULL)
+      g_cond_broadcast (&session->pending_cond);
+  }
   g_mutex_unlock (&session->lock);
   if (old)
     gst_promise_unref (old);
-  return promise;
 }
 
-/* Called by each step's callback: the promise has its answer, and keeping
- * it would keep the session alive through the promise's user data. */
+/* Before webrtcbin stops: lets the step in flight end, so that no
+ * transport is added while webrtcbin's children stop. */
 static void
-session_promise_done (GstWhepSession * session, GstPromise * promise)
+session_wait_negotiation (GstWhepSession * session)
 {
+  gint64 end = g_get_monotonic_time () + NEGOTIATION_WAIT_US;
+
   g_mutex_lock (&session->lock);
-  if (session->pending == promise)
-    session->pending = NULL;
-  else
-    promise = NULL;
+  while (session->pending && g_cond_wait_until (&session->pending_cond,
+          &session->lock, end));
+  if (session->pending)
+    GST_WARNING_OBJECT (session, "webrtcbin did not finish negotiating");
   g_mutex_unlock (&session->lock);
-  if (promise)
-    gst_promise_unref (promise);
 }
 
+/* Once webrtcbin has stopped: nothing else answers a promise. */
 static void
 session_expire_pending (GstWhepSession * session)
 {
@@ -760,10 +781,10 @@ on_local_description_set (GstPromise * promise, gpointer user_data)
 {
   GstWhepSession *session = user_data;
 
-  session_promise_done (session, promise);
   /* On success, gathering starts; on_ice_gathering_state takes it on. */
   promise_ok (promise, "set-local-description", session,
       GST_WHEP_SESSION_ERROR_FAILED);
+  session_set_pending (session, promise, NULL);
   gst_promise_unref (promise);
 }
 
@@ -774,22 +795,25 @@ on_answer_created (GstPromise * promise, gpointer user_data)
   GstWebRTCSessionDescription *answer = NULL;
   GstPromise *next;
 
-  session_promise_done (session, promise);
   if (!promise_ok (promise, "create-answer", session,
           GST_WHEP_SESSION_ERROR_FAILED)) {
+    session_set_pending (session, promise, NULL);
     gst_promise_unref (promise);
     return;
   }
   gst_structure_get (gst_promise_get_reply (promise), "answer",
       GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
-  gst_promise_unref (promise);
   if (answer == NULL) {
     session_answer_error (session, GST_WHEP_SESSION_ERROR_FAILED,
         "webrtcbin made no answer");
+    session_set_pending (session, promise, NULL);
+    gst_promise_unref (promise);
     return;
   }
 
   next = session_new_promise (session, on_local_description_set);
+  session_set_pending (session, promise, next);
+  gst_promise_unref (promise);
   g_signal_emit_by_name (session->webrtc, "set-local-description", answer,
       next);
   gst_webrtc_session_description_free (answer);
@@ -801,15 +825,16 @@ on_remote_description_set (GstPromise * promise, gpointer user_data)
   GstWhepSession *session = user_data;
   GstPromise *next;
 
-  session_promise_done (session, promise);
   if (!promise_ok (promise, "set-remote-description", session,
           GST_WHEP_SESSION_ERROR_OFFER_REFUSED)) {
+    session_set_pending (session, promise, NULL);
     gst_promise_unref (promise);
     return;
   }
-  gst_promise_unref (promise);
 
   next = session_new_promise (session, on_answer_created);
+  session_set_pending (session, promise, next);
+  gst_promise_unref (promise);
   g_signal_emit_by_name (session->webrtc, "create-answer", NULL, next);
 }
 
@@ -824,6 +849,7 @@ gst_whep_session_negotiate (GstWhepSession * session,
   gst_sdp_message_copy (offer, &copy);
   desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, copy);
   promise = session_new_promise (session, on_remote_description_set);
+  session_set_pending (session, NULL, promise);
   g_signal_emit_by_name (session->webrtc, "set-remote-description", desc,
       promise);
   gst_webrtc_session_description_free (desc);
@@ -1032,58 +1058,19 @@ gst_whep_session_get_sink_pad (GstWhepSession * session, WhepMediaKind kind)
   return session->sink_pads[kind];
 }
 
-/* webrtcbin 1.22 can add a transport (for an offer it is still taking)
- * while it stops.  Its nicesrc, which transportreceivebin starts with its
- * state locked, then stays PLAYING after the session is in NULL, and its
- * streaming thread runs on for good, holding the element.  Stop any
- * element so left behind. */
-static void
-session_stop_stragglers (GstWhepSession * session)
-{
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (session));
-  GValue item = G_VALUE_INIT;
-  gboolean done = FALSE;
-
-  while (!done) {
-    switch (gst_iterator_next (it, &item)) {
-      case GST_ITERATOR_OK:{
-        GstElement *element = g_value_get_object (&item);
-
-        if (GST_STATE (element) != GST_STATE_NULL) {
-          GST_INFO_OBJECT (session, "%s was left %s: stopping it",
-              GST_OBJECT_NAME (element),
-              gst_element_state_get_name (GST_STATE (element)));
-          gst_element_set_locked_state (element, FALSE);
-          gst_element_set_state (element, GST_STATE_NULL);
-        }
-        g_value_reset (&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync (it);
-        break;
-      default:
-        done = TRUE;
-        break;
-    }
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
-}
-
 static GstStateChangeReturn
 gst_whep_session_change_state (GstElement * element,
     GstStateChange transition)
 {
+  GstWhepSession *session = GST_WHEP_SESSION (element);
   GstStateChangeReturn ret;
 
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    session_wait_negotiation (session);
   ret = GST_ELEMENT_CLASS (gst_whep_session_parent_class)->change_state
       (element, transition);
-  /* webrtcbin's thread is gone now: nothing else answers a promise */
-  if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
-    session_stop_stragglers (GST_WHEP_SESSION (element));
-    session_expire_pending (GST_WHEP_SESSION (element));
-  }
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    session_expire_pending (session);
   return ret;
 }
 
@@ -1098,6 +1085,7 @@ gst_whep_session_finalize (GObject * object)
   for (i = 0; i < G_N_ELEMENTS (session->caps_pads); i++)
     gst_clear_object (&session->caps_pads[i]);
   g_mutex_clear (&session->lock);
+  g_cond_clear (&session->pending_cond);
   g_free (session->id);
   G_OBJECT_CLASS (gst_whep_session_parent_class)->finalize (object);
 }
@@ -1121,4 +1109,5 @@ static void
 gst_whep_session_init (GstWhepSession * session)
 {
   g_mutex_init (&session->lock);
+  g_cond_init (&session->pending_cond);
 }

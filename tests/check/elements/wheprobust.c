@@ -1889,8 +1889,10 @@ session_watch_all_gone (gpointer data)
  * gst_task_cleanup_all().  webrtcbin had added a transportreceivebin (for
  * an offer it was still taking) while it stopped: the bin stayed READY,
  * and transportreceivebin keeps its nicesrc PLAYING, state locked, from
- * NULL to READY until READY to NULL.  The session now stops what webrtcbin
- * left running (session_stop_stragglers). */
+ * NULL to READY until READY to NULL.  The session now lets the negotiation
+ * step in flight end before webrtcbin stops (session_wait_negotiation).
+ * (Stopping the left-over bin afterwards instead gave a critical inside
+ * transportreceivebin once in ~100 loops.) */
 static void
 shutdown_loops (guint n_posters)
 {
