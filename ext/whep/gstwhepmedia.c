@@ -75,6 +75,10 @@ struct _GstWhepMedia
   gpointer user_data;
   GstWhepFanout *fanout;        /* not owned; NULL: viewers take tee pads */
 
+  /* Only while the video conversion is made or linked (a viewer's POST and
+   * a new PMT may want it at once); taken before lock, never inside it. */
+  GMutex transcode_lock;
+
   GMutex lock;
   /* protected by lock */
   GstElement *demux;            /* replaced when the program tables change */
@@ -85,11 +89,12 @@ struct _GstWhepMedia
   gint wanted_program;          /* -1: the first in the PAT */
   GstWhepTranscodeMode audio_transcode;
   GstWhepTranscodeMode video_transcode;
-  /* H.265 to H.264 for viewers without H.265: made the first time an
-   * H.265 stream needs it, then kept (the bin owns it); fed from a pad of
-   * the H.265 track's tee, it feeds the H.264 track */
+  /* H.265 to H.264 for viewers without H.265: made when the first such
+   * viewer comes, then kept (the bin owns it); fed from a pad of the
+   * H.265 track's tee, it feeds the H.264 track */
   GstElement *video_transcoder;
   GstPad *video_transcoder_feed;        /* the H.265 tee's pad, ours */
+  gboolean h264_possible;       /* the PMT's H.265 may be made into H.264 */
   gboolean h264_from_h265;      /* the H.264 track is fed by it */
   gint program;                 /* the one followed, -1 until the PAT */
   gboolean pmt_seen;
@@ -954,6 +959,7 @@ gst_whep_media_new (GstBin * bin, GstPad * input, GstWhepFanout * fanout,
   media->user_data = user_data;
   media->fanout = fanout;
   g_mutex_init (&media->lock);
+  g_mutex_init (&media->transcode_lock);
   media->last_keyframe_request = GST_CLOCK_TIME_NONE;
   media->last_input_warning = GST_CLOCK_TIME_NONE;
   media->wanted_program = -1;
@@ -1009,6 +1015,7 @@ gst_whep_media_free (GstWhepMedia * media)
     gst_clear_object (&media->tracks[i].queue_src);
   gst_clear_object (&media->video_transcoder_feed);
   g_mutex_clear (&media->lock);
+  g_mutex_clear (&media->transcode_lock);
   g_free (media);
 }
 
@@ -1099,8 +1106,8 @@ pmt_h265_to_h264 (GstWhepMedia * media, GstWhepTranscodeMode mode)
 }
 
 /* The H.264 track takes the H.265 track's video through the conversion
- * (made the first time).  Called with no lock held, when the PMT says
- * so; again for the same PMT it changes nothing. */
+ * (made the first time).  Called with the transcode lock only, when a
+ * viewer needs it or a new PMT keeps it; again it changes nothing. */
 static void
 media_link_video_transcoder (GstWhepMedia * media)
 {
@@ -1183,20 +1190,27 @@ media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
   has_h265 = has_h265 && !has_video;
   if (has_h265)
     from_h265 = pmt_h265_to_h264 (media, video_mode);
+
+  /* A conversion that viewers use goes on with the new tables (a new
+   * demuxer unlinked it); one that no viewer asked for waits for one. */
+  g_mutex_lock (&media->transcode_lock);
+  g_mutex_lock (&media->lock);
+  media->h264_possible = from_h265;
+  media->h264_from_h265 = media->h264_from_h265 && from_h265;
+  from_h265 = media->h264_from_h265;
+  g_mutex_unlock (&media->lock);
   if (from_h265)
     media_link_video_transcoder (media);
+  g_mutex_unlock (&media->transcode_lock);
 
   g_mutex_lock (&media->lock);
-  media->h264_from_h265 = from_h265;
-  /* the H.264 made from H.265 is a track the viewers may get */
-  has_video = has_video || from_h265;
   changed = !media->pmt_seen || media->tracks[TRACK_H264].in_pmt != has_video
       || media->tracks[TRACK_H265].in_pmt != has_h265 ||
       media->tracks[TRACK_AUDIO].in_pmt != has_audio;
   if (changed) {
     GST_INFO_OBJECT (media->bin, "PMT of program %u: video %s, audio %s%s",
-        pmt->program_number, from_h265 ? "H.265 (and H.264 from it)" :
-        has_video ? "H.264" : has_h265 ? "H.265" : "none",
+        pmt->program_number, has_video ? "H.264" : has_h265 ? "H.265" :
+        "none",
         has_audio ? gst_whep_audio_codec_name (audio) : "none",
         has_audio && audio != WHEP_AUDIO_CODEC_OPUS ? " (to Opus)" : "");
     media->pmt_seen = TRUE;
@@ -1304,6 +1318,42 @@ gst_whep_media_set_audio_transcode (GstWhepMedia * media,
   g_mutex_unlock (&media->lock);
 }
 
+/* Whether @plan sends H.264 video. */
+static gboolean
+plan_sends_h264 (const WhepAnswerPlan * plan)
+{
+  guint i;
+
+  for (i = 0; i < plan->mlines->len; i++) {
+    const WhepMLinePlan *m = g_ptr_array_index (plan->mlines, i);
+
+    if (m->accepted && m->kind == WHEP_MEDIA_KIND_VIDEO &&
+        g_strcmp0 (m->encoding_name, "H264") == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+void
+gst_whep_media_prepare_viewer (GstWhepMedia * media,
+    const WhepAnswerPlan * plan)
+{
+  gboolean start;
+
+  if (!plan_sends_h264 (plan))
+    return;
+  g_mutex_lock (&media->transcode_lock);
+  g_mutex_lock (&media->lock);
+  start = media->h264_possible && !media->h264_from_h265 &&
+      media->tracks[TRACK_H265].in_pmt;
+  if (start)
+    media->h264_from_h265 = TRUE;
+  g_mutex_unlock (&media->lock);
+  if (start)
+    media_link_video_transcoder (media);
+  g_mutex_unlock (&media->transcode_lock);
+}
+
 void
 gst_whep_media_set_video_transcode (GstWhepMedia * media,
     GstWhepTranscodeMode mode)
@@ -1354,9 +1404,16 @@ gst_whep_media_get_stream_info (GstWhepMedia * media, WhepStreamInfo * info)
     Track *h265 = &media->tracks[TRACK_H265];
 
     info->has_video = media->tracks[TRACK_H264].in_pmt || h265->in_pmt;
-    info->h264_fallback = media->tracks[TRACK_H264].in_pmt && h265->in_pmt;
     info->h264_profile = media->tracks[TRACK_H264].profile;
     info->h264_level = media->tracks[TRACK_H264].level;
+    /* H.264 made from the H.265 when a viewer needs it: what the encoder
+     * is told to make, until its caps say more (the level) */
+    info->h264_fallback = h265->in_pmt && media->h264_possible;
+    if (info->h264_fallback && !(media->h264_from_h265 &&
+            media->tracks[TRACK_H264].caps)) {
+      info->h264_profile = "constrained-baseline";
+      info->h264_level = NULL;
+    }
     info->has_audio = media->tracks[TRACK_AUDIO].in_pmt;
     if (h265->in_pmt) {
       info->video_codec = WHEP_VIDEO_CODEC_H265;
@@ -1426,6 +1483,7 @@ gst_whep_media_reset (GstWhepMedia * media)
   media->timing_checked = FALSE;
   media->live_offset = 0;
   media->h264_from_h265 = FALSE;
+  media->h264_possible = FALSE;
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
     if (media->tracks[i].queue_src)
       gst_pad_set_offset (media->tracks[i].queue_src, 0);

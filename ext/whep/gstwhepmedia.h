@@ -91,6 +91,12 @@ void gst_whep_media_set_audio_transcode (GstWhepMedia * media,
 void gst_whep_media_set_video_transcode (GstWhepMedia * media,
     GstWhepTranscodeMode mode);
 
+/* A viewer is answered as @plan says: starts the conversion its video
+ * needs, if any (H.264 made from an H.265 stream, once for all viewers
+ * that need it; it then runs as long as the stream is H.265). */
+void gst_whep_media_prepare_viewer (GstWhepMedia * media,
+    const WhepAnswerPlan * plan);
+
 /* EOS went through: new viewers wait for a new stream. */
 void gst_whep_media_stream_ended (GstWhepMedia * media);
 

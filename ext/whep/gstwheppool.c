@@ -569,6 +569,9 @@ viewer_new (GstWhepPool * pool, GstWhepRequest * req,
     return NULL;
   }
 
+  /* the video it is answered with may need a conversion to start */
+  gst_whep_media_prepare_viewer (pool->media, plan);
+
   viewer = g_new0 (Viewer, 1);
   viewer->id = id;
   viewer->session = gst_object_ref_sink (session);

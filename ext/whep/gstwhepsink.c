@@ -1201,15 +1201,19 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
    * What viewers whose offer has no H.265 get of an H.265 stream (viewers
    * that offer H.265 get it as it is).  `auto`: H.264 made from it once
    * for all of them (avdec_h265 ! x264enc, zerolatency and ultrafast,
-   * Constrained Baseline 4:2:0), from the moment the PMT announces H.265;
-   * it adds the decoder's and encoder's delay (a frame or two) and costs
-   * CPU whether or not such a viewer is there.  `never`: their video
-   * m-line is rejected ("the stream is H.265 and the offer has no H265").
+   * Constrained Baseline 4:2:0), started when the first such viewer is
+   * answered and kept while the stream is H.265; it adds the decoder's
+   * and encoder's delay (a frame or two).  `never`: their video m-line is
+   * rejected ("the stream is H.265 and the offer has no H265").  The same
+   * property covers H.264 that browsers negotiate but do not decode (High
+   * 4:4:4, 4:2:2, 10-bit): `auto` converts it to Constrained Baseline for
+   * all viewers, `never` sends it as it is with a warning.
    */
   g_object_class_install_property (gobject_class, PROP_VIDEO_TRANSCODE,
       g_param_spec_enum ("video-transcode", "Video transcode",
-          "H.265 in the stream, for viewers without H.265: convert it to "
-          "H.264 once for all of them (auto), or send them no video (never)",
+          "Video browsers cannot play (H.265 for viewers without it, H.264 "
+          "High 4:4:4/4:2:2/10-bit): convert it to Constrained Baseline "
+          "H.264 once for all viewers (auto), or not (never)",
           GST_TYPE_WHEP_TRANSCODE_MODE, DEFAULT_VIDEO_TRANSCODE,
           MUTABLE_READY));
 

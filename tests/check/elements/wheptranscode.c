@@ -408,6 +408,9 @@ GST_START_TEST (test_h265_to_viewers_that_offer_it)
   fail_unless_equals_int (whep_test_client_first_video_packet_was_keyframe
       (b), 1);
   fail_unless_equals_int (count_elements (s->whep, "rtph265pay"), 1);
+  /* no viewer needs H.264: nothing is converted */
+  fail_unless_equals_int (count_elements (s->whep, "x264enc"), 0);
+  fail_unless_equals_int (count_elements (s->whep, "avdec_h265"), 0);
 
   whep_test_client_free (a);
   whep_test_client_free (b);
@@ -440,9 +443,9 @@ GST_START_TEST (test_h265_never_for_viewers_without_it)
 GST_END_TEST;
 
 /* video-transcode=auto (the default): viewers without H.265 get H.264
- * made from it, which they decode from a keyframe on, while a viewer with
- * H.265 gets the H.265 itself, at the same time.  One decoder and one
- * encoder for all. */
+ * made from it (from the first such viewer on), which they decode from a
+ * keyframe on, while a viewer with H.265 gets the H.265 itself, at the
+ * same time.  One decoder and one encoder for all. */
 GST_START_TEST (test_h265_to_h264_for_viewers_without_it)
 {
   WhepTestServer *s = whep_test_server_start (H265_PIPELINE (AAC, ""),
