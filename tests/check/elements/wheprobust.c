@@ -39,7 +39,7 @@
  *   1  a corrupt Opus PES stopped the stream for good (tsdemux's
  *      GST_FLOW_ERROR went up through whepsink's sink pad):
  *      test_ts_garbage_opus_pes, and at random any test that corrupts A/V
- *   2  a program with nothing whepsink can serve (HEVC, MPEG-2 video)
+ *   2  a program with nothing whepsink can serve (then HEVC, MPEG-2 video)
  *      stopped the stream (its tsdemux pads unlinked: not-linked, EOS) and
  *      let tsdemux's ERROR through: test_ts_flipping_codecs,
  *      test_ts_upstream_changes_codecs
@@ -388,9 +388,11 @@ typedef enum
   FEED_FLIP_TABLES,             /* the source's TS, and after each buffer a
                                  * valid PAT and PMT (right CRC) that move
                                  * the program's PMT and video PIDs */
-  FEED_FLIP_CODECS,             /* the same, and the video is HEVC, MPEG-2
-                                 * or private data, the audio sometimes
-                                 * gone: programs whepsink cannot serve */
+  FEED_FLIP_CODECS,             /* the same, and the video is said to be
+                                 * MPEG-2 or private data (programs whepsink
+                                 * cannot serve) or HEVC (served since issue
+                                 * 17: the H.264 data is garbage to
+                                 * h265parse), the audio sometimes gone */
 } FeedMode;
 
 #define TS 188
@@ -621,7 +623,8 @@ feeder_handle (Feeder * f, const guint8 * data, gsize size, guint video_pid,
       return;
     case FEED_FLIP_TABLES:
     case FEED_FLIP_CODECS:{
-      /* H.264, HEVC, MPEG-2 video, private data */
+      /* H.264, HEVC (a lie: the data is H.264), MPEG-2 video, private
+       * data */
       static const guint8 video_types[] = { 0x1b, 0x24, 0x02, 0x06 };
       gboolean codecs = mode == FEED_FLIP_CODECS;
       guint8 tables[2 * TS];
@@ -999,8 +1002,9 @@ GST_START_TEST (test_ts_flipping_program_tables)
 
 GST_END_TEST;
 
-/* The same, with programs whepsink cannot serve (HEVC, MPEG-2 video or
- * private data, audio sometimes gone).  Was KNOWN BUG 2, fixed
+/* The same, with programs whepsink cannot serve (MPEG-2 video or private
+ * data, audio sometimes gone) or whose video lies (H.264 said to be HEVC).
+ * Was KNOWN BUG 2, fixed
  * (gstwhepmedia.c: media_input_result() turns NOT_LINKED into OK,
  * gst_whep_media_demote_demux_error() the demuxer's stream errors into
  * warnings).  whepsink leaves the tsdemux pads it has no track for
