@@ -308,7 +308,7 @@ gst_whep_audio_transcoder_new (WhepAudioCodec codec)
 
 failed:
   GST_WARNING ("could not build the %s to Opus conversion", recipe->name);
-  gst_object_unref (bin);
+  gst_object_unref (gst_object_ref_sink (bin));
   return NULL;
 }
 
@@ -392,6 +392,6 @@ gst_whep_video_transcoder_new (WhepVideoCodec from)
 
 failed:
   GST_WARNING ("could not build the video conversion");
-  gst_object_unref (bin);
+  gst_object_unref (gst_object_ref_sink (bin));
   return NULL;
 }
