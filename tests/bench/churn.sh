@@ -56,7 +56,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$pause" ] || { [ "$soak" -gt 0 ] && pause=1000 || pause=0; }
 bin=$build/tests/bench
-clip=$build/bench-clips/snow-720p30-2M-gop60.ts
+clip=$build/bench-clips/snow-720p30-420-2M-gop60.ts
 [ -n "$out" ] || out=$build/churn-results/$(date +%Y%m%d-%H%M%S)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -87,7 +87,7 @@ if [ -z "${WHEP_CHURN_IN_NETNS:-}" ]; then
     echo "== encoding $clip (once)"
     mkdir -p "$(dirname "$clip")"
     gst-launch-1.0 -q videotestsrc pattern=snow num-buffers=600 \
-      ! video/x-raw,width=1280,height=720,framerate=30/1 \
+      ! video/x-raw,format=I420,width=1280,height=720,framerate=30/1 \
       ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 key-int-max=60 \
       ! queue ! mux. \
       audiotestsrc num-buffers=1000 samplesperbuffer=960 wave=pink-noise volume=0.3 \

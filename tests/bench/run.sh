@@ -124,11 +124,11 @@ if [ -z "${WHEP_BENCH_IN_NETNS:-}" ]; then
   mkdir -p "$clips"
   pids=()
   for gop in $gops; do
-    f=$clips/snow-720p30-2M-gop$gop.ts
+    f=$clips/snow-720p30-420-2M-gop$gop.ts
     [ -s "$f" ] && continue
     echo "== encoding $f (once)"
     gst-launch-1.0 -q videotestsrc pattern=snow num-buffers=600 \
-      ! video/x-raw,width=1280,height=720,framerate=30/1 \
+      ! video/x-raw,format=I420,width=1280,height=720,framerate=30/1 \
       ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 key-int-max=$gop \
       ! queue ! mux. \
       audiotestsrc num-buffers=1000 samplesperbuffer=960 wave=pink-noise volume=0.3 \
@@ -138,7 +138,7 @@ if [ -z "${WHEP_BENCH_IN_NETNS:-}" ]; then
   done
   for p in "${pids[@]}"; do wait "$p"; done
   for gop in $gops; do
-    f=$clips/snow-720p30-2M-gop$gop.ts
+    f=$clips/snow-720p30-420-2M-gop$gop.ts
     [ -f "$f.tmp" ] && mv "$f.tmp" "$f"
   done
 
@@ -228,7 +228,7 @@ start_server() {
     server_pid=$!
     children+=("$server_pid")
   fi
-  "${on0[@]}" "$bin/ts-replay" "$clips/snow-720p30-2M-gop$gop.ts" 127.0.0.1 $udp_port 0 \
+  "${on0[@]}" "$bin/ts-replay" "$clips/snow-720p30-420-2M-gop$gop.ts" 127.0.0.1 $udp_port 0 \
     $tap_port 2>>"$out/stream.txt" &
   replay_pid=$!
   children+=("$replay_pid")
