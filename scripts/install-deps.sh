@@ -53,10 +53,12 @@ runtime_pkgs=(
 # certificate, PyGObject with GStreamer's typelib for the Python example's
 # test (docs/examples/whep-events.py --self-test), and for the scale-out test
 # (tests/scaleout/run.sh: three whepsinks behind a balancer in network
-# namespaces) HAProxy, and go with Debian's pion to build its viewers
-# (tests/bench/whep-load).
+# namespaces) HAProxy and nginx (the two balancers it runs; the test starts
+# its own nginx, not the system service: see below), and go with Debian's
+# pion to build its viewers (tests/bench/whep-load).
 test_pkgs=(chromium iproute2 nftables ca-certificates libasan8 libubsan1 openssl
-  python3-gi gir1.2-gstreamer-1.0 haproxy golang-go golang-github-pion-webrtc.v3-dev)
+  python3-gi gir1.2-gstreamer-1.0 haproxy nginx golang-go
+  golang-github-pion-webrtc.v3-dev)
 
 wanted=("${build_pkgs[@]}" "${runtime_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then
@@ -95,4 +97,17 @@ echo "install-deps.sh: installing (this can take a few minutes): ${missing[*]}" 
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's nginx starts a system nginx on port 80 when it installs (when the
+# port is free) and enables it at boot.  The scale-out test runs its own, in
+# a network namespace: the one installed here for it is stopped and disabled
+# again, so that it holds no port.  An nginx that was there before is left
+# alone.
+if [[ " ${missing[*]} " == *" nginx "* ]]; then
+  if [ -d /run/systemd/system ]; then
+    "${as_root[@]}" systemctl disable --now --quiet nginx.service || true
+  else
+    "${as_root[@]}" invoke-rc.d nginx stop >/dev/null 2>&1 || true
+    "${as_root[@]}" update-rc.d nginx disable >/dev/null 2>&1 || true
+  fi
+fi
 echo "install-deps.sh: done" >&2

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The scale-out proof (docs/scale-out.md, `meson test --suite scaleout`):
 # three whepsink instances fed one stream over UDP multicast, HAProxy in
-# front (haproxy.cfg here, the file the docs show), real WHEP viewers
+# front (haproxy.cfg here, the file the docs show), then nginx in its place
+# (nginx.conf here, the docs' other file), real WHEP viewers
 # (tests/bench/whep-load, pion) joining through the balancer.  Everything
 # runs in network namespaces joined by a bridge, on 198.18.0.0/24 (a
 # benchmarking range, RFC 2544):
@@ -10,7 +11,8 @@
 #                       opusenc, mpegtsmux -> udpsink 239.255.18.1:5004
 #   a/b/c  198.18.0.11-13  gst-launch: udpsrc (multicast) -> whepsink
 #                       instance-id=a|b|c public-url=http://198.18.0.2:8080
-#   lb     198.18.0.2   haproxy -f haproxy.cfg (signalling only)
+#   lb     198.18.0.2   haproxy -f haproxy.cfg (signalling only); at the
+#                       end nginx -c nginx.conf on the same address and port
 #   view   198.18.0.3   whep-load hold: the viewers; media comes straight
 #                       from the instances' own addresses
 #
@@ -28,6 +30,12 @@
 #     play, none of them on b, on both a and c.
 #  4. Join time of those 10 through the balancer (p50, POST to the first
 #     media packet) is within 1.5x + 300 ms of the 10 direct ones.
+#  5. HAProxy stops, nginx takes its address (b still dead, and nginx has
+#     no active health check): 12 viewers join through nginx and all play,
+#     on both a and c, none on b; the offer round robin gave to b moved on
+#     to a live instance (nginx's log: b then a or c, 201); every DELETE
+#     through nginx is answered 200 by its owner (nginx's log names it),
+#     and a and c are back at 0 viewers.
 #
 # As root with ip netns; otherwise it says why and exits 77 (skipped).
 # Environment (set by meson): WHEP_BUILD_ROOT, WHEP_SOURCE_ROOT,
@@ -55,10 +63,13 @@ elapsed() { echo $(($(date +%s) - start_s)); }
 [ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces (ip netns)"
 command -v ip >/dev/null 2>&1 || skip "no ip (iproute2): scripts/install-deps.sh --tests"
 command -v haproxy >/dev/null 2>&1 || skip "no haproxy: scripts/install-deps.sh --tests"
+command -v nginx >/dev/null 2>&1 || skip "no nginx: scripts/install-deps.sh --tests"
 command -v gst-launch-1.0 >/dev/null 2>&1 || skip "no gst-launch-1.0"
 [ -f "$plugin/libgstwhep.so" ] || skip "no plugin at $plugin (build first)"
 grep -qF "$(cat "$here/haproxy.cfg")" "$src/docs/scale-out.md" ||
   { echo "FAIL: docs/scale-out.md does not show tests/scaleout/haproxy.cfg as it is"; exit 1; }
+grep -qF "$(cat "$here/nginx.conf")" "$src/docs/scale-out.md" ||
+  { echo "FAIL: docs/scale-out.md does not show tests/scaleout/nginx.conf as it is"; exit 1; }
 
 # The viewers: whep-load (Go, Debian's pion), built here when missing or older
 # than its sources.
@@ -334,4 +345,37 @@ done
 limit=$((direct_join * 3 / 2 + 300))
 [ "$ref_join" -le "$limit" ] ||
   fail "join through the balancer p50 $ref_join ms, direct $direct_join ms (limit $limit)"
-log "PASS: 10 joins, p50 direct ${direct_join} ms, through the balancer ${ref_join} ms"
+log "10 joins, p50 direct ${direct_join} ms, through the balancer ${ref_join} ms"
+
+# 4. nginx (nginx.conf) in HAProxy's place, on its address (the instances'
+# public-url), b still dead: nginx has no health check of its own.
+kill -TERM "$lb_pid"
+wait "$lb_pid" 2>/dev/null || true
+run lb "$work/nginx.log" nginx -p "$work/" -c "$here/nginx.conf" -e stderr
+ngx_listens() { ip netns exec "${ns}lb" ss -Hltn "sport = 8080" | grep -q .; }
+wait_for 30 "nginx listens on $addr_lb:8080" ngx_listens
+hold ngx "http://$addr_lb:8080/whep" 12
+wait_for 120 "12 viewers through nginx play" all_play ngx 12
+no_failure ngx
+[ -z "$(inst_field ngx b joined)" ] || fail "ngx: viewers sent to the dead b"
+[ "$(inst_field ngx a joined)" -gt 0 ] && [ "$(inst_field ngx c joined)" -gt 0 ] ||
+  fail "ngx: viewers not on both a and c: $(grep instance "$work/ngx.status")"
+# round robin tried b with an offer, which moved on to a live instance
+grep -Eq '"POST /whep HTTP/1\.[01]" 201 upstream 198\.18\.0\.12:8889, 198\.18\.0\.1[13]:8889$' "$work/access.log" ||
+  fail "nginx did not move an offer from the dead b on to a live instance: $(grep '"POST' "$work/access.log")"
+log "nginx: 12 viewers play: a $(inst_field ngx a joined), c $(inst_field ngx c joined), none on the dead b; join p50 $(field ngx join_ms 2) ms"
+leave ngx
+for i in a c; do
+  [ "$(deleted ngx $i 200)" = "$(inst_field ngx $i joined)" ] ||
+    fail "ngx: DELETEs of $i's sessions: $(grep deleted "$work/ngx.status")"
+done
+# nginx's log: each DELETE went to the instance its path names, and got 200
+bad=$(awk -v a=$addr_a -v b=$addr_b -v c=$addr_c '/"DELETE \/whep\// {
+        split($0, q, "\""); split(q[2], r, " "); split(r[2], p, "/");
+        owner = p[3] == "a" ? a : p[3] == "b" ? b : p[3] == "c" ? c : "?";
+        if ($NF != owner ":8889" || $(NF - 2) != 200) print }' "$work/access.log")
+[ -z "$bad" ] || fail "nginx: DELETEs not answered 200 by their owner: $bad"
+[ "$(grep -c '"DELETE /whep/' "$work/access.log")" = 12 ] || fail "nginx logged $(grep -c '"DELETE /whep/' "$work/access.log") DELETEs, not 12"
+wait_for 30 "a back at 0 viewers" healthy a $addr_a
+wait_for 30 "c back at 0 viewers" healthy c $addr_c
+log "PASS: 12 DELETEs through nginx, each to its owner (200); a and c at 0 viewers"
