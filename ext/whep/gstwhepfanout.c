@@ -92,7 +92,6 @@ typedef struct
   GstWhepFanoutViewer *viewers[];
 } ViewerSet;
 
-/* Each track's working state, only touched in its streaming thread. */
 /* The fan-out's tracks: audio, and video per codec */
 enum
 {
@@ -102,6 +101,7 @@ enum
   N_FANOUT_TRACKS
 };
 
+/* Each track's working state, only touched in its streaming thread. */
 typedef struct
 {
   WhepMediaKind kind;

@@ -644,11 +644,13 @@ async function senderReportsAndNack(browser) {
       throw new Error(`lost packets were not repaired: ${what}`);
     // Chromium counts a freeze from one late frame (3 times the average
     // interval, or 150 ms more): a starved core, a sanitizer build, can
-    // make one without any loss.  Unrepaired loss would freeze it again
-    // and again: allow a quarter second in the 10 s.
+    // make one without any loss (seen: one of 0.26 s on a loaded machine).
+    // Unrepaired loss would freeze it again and again, each time until the
+    // next keyframe: allow one freeze, and half a second in the 10 s.
     const frozen = (v.totalFreezesDuration || 0) - (before.video.totalFreezesDuration || 0);
-    if (frozen > 0.25 * slowdown)
-      throw new Error(`the picture froze for ${frozen.toFixed(2)} s: ${what}`);
+    const freezes = (v.freezeCount || 0) - (before.video.freezeCount || 0);
+    if (freezes > 1 || frozen > 0.5 * slowdown)
+      throw new Error(`the picture froze ${freezes} times for ${frozen.toFixed(2)} s: ${what}`);
     if (!(v.framesDecoded - before.video.framesDecoded > 150))
       throw new Error(`fewer than 150 frames in 10 s: ${what}`);
     return `${v.nackCount} NACKs, ${v.packetsLost} packets lost for good of ` +
