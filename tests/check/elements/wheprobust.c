@@ -1005,9 +1005,9 @@ GST_END_TEST;
 /* The same, with programs whepsink cannot serve (MPEG-2 video or private
  * data, audio sometimes gone) or whose video lies (H.264 said to be HEVC).
  * Was KNOWN BUG 2, fixed
- * (gstwhepmedia.c: media_input_result() turns NOT_LINKED into OK,
- * gst_whep_media_demote_demux_error() the demuxer's stream errors into
- * warnings).  whepsink leaves the tsdemux pads it has no track for
+ * (gstwhepmedia.c: media_input_result() turns NOT_LINKED into OK;
+ * gstwhepmediatables.c: gst_whep_media_demote_demux_error() the demuxer's
+ * stream errors into warnings).  whepsink leaves the tsdemux pads it has no track for
  * unlinked (gstwhepmedia.c demux_pad_added: track_of_pad() == NULL ->
  * return); when no pad of the program is linked tsdemux returns
  * GST_FLOW_NOT_LINKED: the upstream source stopped with "Internal data
