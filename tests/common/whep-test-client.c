@@ -146,6 +146,34 @@ whep_test_http_full (const gchar * method, const gchar * url,
   return status;
 }
 
+WhepTestReply *
+whep_test_request (const gchar * method, const gchar * url,
+    const gchar * content_type, const gchar * body,
+    const gchar * const *headers)
+{
+  WhepTestReply *r = g_new0 (WhepTestReply, 1);
+
+  r->status = whep_test_http_full (method, url, headers, content_type, body,
+      body ? strlen (body) : 0, &r->body, &r->headers);
+  return r;
+}
+
+const gchar *
+whep_test_reply_header (WhepTestReply * reply, const gchar * name)
+{
+  return reply->headers ? soup_message_headers_get_one (reply->headers,
+      name) : NULL;
+}
+
+void
+whep_test_reply_free (WhepTestReply * reply)
+{
+  g_free (reply->body);
+  if (reply->headers)
+    soup_message_headers_unref (reply->headers);
+  g_free (reply);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Media */
 

@@ -114,4 +114,32 @@ guint whep_test_http_full (const gchar * method, const gchar * url,
     const gchar * body, gsize body_len, gchar ** response_body,
     gpointer * response_headers);
 
+/* A reply of whep_test_request(): status, body and response headers. */
+typedef struct
+{
+  guint status;
+  gchar *body;
+  gpointer headers;             /* SoupMessageHeaders*, or NULL */
+} WhepTestReply;
+
+/* whep_test_http_full() with the reply kept together; free it with
+ * whep_test_reply_free(). */
+WhepTestReply *whep_test_request (const gchar * method, const gchar * url,
+    const gchar * content_type, const gchar * body,
+    const gchar * const *headers);
+
+/* A response header of @reply, or NULL. */
+const gchar *whep_test_reply_header (WhepTestReply * reply,
+    const gchar * name);
+
+void whep_test_reply_free (WhepTestReply * reply);
+
+/* Polls @done every 50 ms for at most @timeout_ms: a wait on a condition,
+ * bounded. */
+#define WHEP_TEST_WAIT_FOR(done, timeout_ms) G_STMT_START {               \
+  gint64 _deadline = g_get_monotonic_time () + (timeout_ms) * 1000;      \
+  while (!(done) && g_get_monotonic_time () < _deadline)                 \
+    g_usleep (50 * 1000);                                                \
+} G_STMT_END
+
 G_END_DECLS

@@ -25,12 +25,7 @@
   VIDEO " ! mux. " AUDIO " ! mux. mpegtsmux name=mux ! " \
   "whepsink name=whep port=0 " sink_props
 
-/* Polls @done every 50 ms for at most @timeout_ms. */
-#define WAIT_FOR(done, timeout_ms) G_STMT_START {                        \
-  gint64 _deadline = g_get_monotonic_time () + (timeout_ms) * 1000;      \
-  while (!(done) && g_get_monotonic_time () < _deadline)                 \
-    g_usleep (50 * 1000);                                                \
-} G_STMT_END
+#define WAIT_FOR WHEP_TEST_WAIT_FOR
 
 /* What the signals told, from whichever thread emitted them. */
 typedef struct

@@ -32,29 +32,10 @@ static const gchar trickle[] =
     "a=end-of-candidates\r\n";
 
 
-typedef struct
-{
-  guint status;
-  gchar *body;
-  SoupMessageHeaders *headers;
-} Reply;
-
-static Reply *
-request (const gchar * method, const gchar * url, const gchar * ctype,
-    const gchar * body, const gchar * const *headers)
-{
-  Reply *r = g_new0 (Reply, 1);
-
-  r->status = whep_test_http_full (method, url, headers, ctype, body,
-      body ? strlen (body) : 0, &r->body, (gpointer *) & r->headers);
-  return r;
-}
-
-static const gchar *
-header (Reply * r, const gchar * name)
-{
-  return r->headers ? soup_message_headers_get_one (r->headers, name) : NULL;
-}
+typedef WhepTestReply Reply;
+#define request whep_test_request
+#define header whep_test_reply_header
+#define reply_free whep_test_reply_free
 
 static gboolean
 header_has (Reply * r, const gchar * name, const gchar * token)
@@ -63,15 +44,6 @@ header_has (Reply * r, const gchar * name, const gchar * token)
       name) : NULL;
 
   return value && strstr (value, token) != NULL;
-}
-
-static void
-reply_free (Reply * r)
-{
-  g_free (r->body);
-  if (r->headers)
-    soup_message_headers_unref (r->headers);
-  g_free (r);
 }
 
 static gchar *

@@ -27,38 +27,10 @@
 #define PUBLIC_URL "http://198.18.0.10:8080/live"
 #define OTHER_ID "0123456789abcdef0123456789abcdef"
 
-typedef struct
-{
-  guint status;
-  gchar *body;
-  SoupMessageHeaders *headers;
-} Reply;
-
-static Reply *
-request (const gchar * method, const gchar * url, const gchar * ctype,
-    const gchar * body, const gchar * const *headers)
-{
-  Reply *r = g_new0 (Reply, 1);
-
-  r->status = whep_test_http_full (method, url, headers, ctype, body,
-      body ? strlen (body) : 0, &r->body, (gpointer *) & r->headers);
-  return r;
-}
-
-static const gchar *
-header (Reply * r, const gchar * name)
-{
-  return r->headers ? soup_message_headers_get_one (r->headers, name) : NULL;
-}
-
-static void
-reply_free (Reply * r)
-{
-  g_free (r->body);
-  if (r->headers)
-    soup_message_headers_unref (r->headers);
-  g_free (r);
-}
+typedef WhepTestReply Reply;
+#define request whep_test_request
+#define header whep_test_reply_header
+#define reply_free whep_test_reply_free
 
 /* GET <endpoint>/health: its status, and the body's fields. */
 typedef struct

@@ -41,13 +41,8 @@ viewer_connect (WhepTestServer * s, const WhepTestClientConfig * config)
   return client;
 }
 
-/* Polls @done (a condition on the client) every 50 ms for at most
- * @timeout_ms. */
-#define WAIT_FOR(done, timeout_ms) G_STMT_START {                        \
-  gint64 _deadline = g_get_monotonic_time () + (timeout_ms) * 1000;      \
-  while (!(done) && g_get_monotonic_time () < _deadline)                 \
-    g_usleep (50 * 1000);                                                \
-} G_STMT_END
+/* Polls @done (a condition on the client) for at most @timeout_ms. */
+#define WAIT_FOR WHEP_TEST_WAIT_FOR
 
 /* ---------------------------------------------------------------------- */
 

@@ -63,12 +63,7 @@
 #define AUDIO_ONLY(audio) \
   audio " ! mpegtsmux ! whepsink name=whep port=0"
 
-/* Polls @done every 50 ms for at most @timeout_ms. */
-#define WAIT_FOR(done, timeout_ms) G_STMT_START {                        \
-  gint64 _deadline = g_get_monotonic_time () + (timeout_ms) * 1000;      \
-  while (!(done) && g_get_monotonic_time () < _deadline)                 \
-    g_usleep (50 * 1000);                                                \
-} G_STMT_END
+#define WAIT_FOR WHEP_TEST_WAIT_FOR
 
 static WhepTestClient *
 connect_config (WhepTestServer * s, const WhepTestClientConfig * config)
