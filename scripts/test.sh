@@ -74,4 +74,12 @@ if [ "$sanitize" = 1 ]; then
 fi
 meson test -C "$builddir" --print-errorlogs --timeout-multiplier "$multiplier" \
   "${test_args[@]}" || status=$?
+if [ "$status" != 0 ]; then
+  # --print-errorlogs shows only the tail of a failed test's output, mostly
+  # debug log: name the failed checks and their messages last, where a CI
+  # log's tail shows them.
+  echo "=== failed checks (from $builddir/meson-logs/testlog.txt)"
+  grep -E '^[^ ]+\.c:[0-9]+:[EF]:|^[0-9]+%: Checks: ' \
+    "$builddir/meson-logs/testlog.txt" | grep -v 'Failures: 0, Errors: 0' || true
+fi
 exit "$status"
