@@ -19,6 +19,7 @@
 #endif
 
 #include "gstwhepserver.h"
+#include "gstwhepdeadlines.h"
 #include "whep-http.h"
 
 #include <gio/gnetworking.h>
@@ -72,6 +73,7 @@ struct _GstWhepServer
   SoupServer *soup;
   GList *endpoints;             /* of Endpoint* */
   GHashTable *live_requests;    /* GstWhepRequest* whose message is not finished */
+  GstWhepDeadlines *deadlines;  /* requests must arrive within IO_TIMEOUT_S */
 
   /* protected by the registry lock */
   guint users;
@@ -594,12 +596,15 @@ handle_request (SoupServer * soup, SoupServerMessage * msg, const char *path,
   const gchar *method = soup_server_message_get_method (msg);
   const gchar *origin = soup_message_headers_get_one
       (soup_server_message_get_request_headers (msg), "Origin");
+  GSocket *socket = soup_server_message_get_socket (msg);
   const gchar *session_id;
   gboolean is_page, is_options;
   Endpoint *ep;
   GstWhepRequest *req;
 
   GST_DEBUG_OBJECT (server, "%s %s", method, path);
+  if (socket)
+    gst_whep_deadlines_request_arrived (server->deadlines, socket);
 
   soup_server_message_pause (msg);
   req = request_new (server, msg);
@@ -682,15 +687,35 @@ handle_early (SoupServer * soup, SoupServerMessage * msg, const char *path,
   }
 }
 
-/* Slow or idle clients are cut off: no connection is held forever. */
+/* Slow or idle clients are cut off: no connection is held forever.  The
+ * socket's timeout ends one where nothing moves for IO_TIMEOUT_S (reading
+ * or writing); the deadline one whose request is not in after that long. */
 static void
 on_request_started (SoupServer * soup, SoupServerMessage * msg,
     gpointer user_data)
 {
+  GstWhepServer *server = user_data;
   GSocket *socket = soup_server_message_get_socket (msg);
 
-  if (socket)
+  if (socket) {
     g_socket_set_timeout (socket, IO_TIMEOUT_S);
+    gst_whep_deadlines_request_started (server->deadlines, socket);
+  }
+  GST_LOG_OBJECT (server, "request started on connection fd %d",
+      socket ? g_socket_get_fd (socket) : -1);
+}
+
+/* A connection that broke, timed out or closed before its request was
+ * answered (the other requests are logged with their answer). */
+static void
+on_request_aborted (SoupServer * soup, SoupServerMessage * msg,
+    gpointer user_data)
+{
+  GstWhepServer *server = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  GST_DEBUG_OBJECT (server, "request on connection fd %d aborted",
+      socket ? g_socket_get_fd (socket) : -1);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -932,6 +957,8 @@ server_start (const gchar * address, guint port,
   soup_server_add_handler (server->soup, NULL, handle_request, server, NULL);
   g_signal_connect (server->soup, "request-started",
       G_CALLBACK (on_request_started), server);
+  g_signal_connect (server->soup, "request-aborted",
+      G_CALLBACK (on_request_aborted), server);
   server->port = listen_on (server->soup, address, port,
       tls_certificate != NULL, error);
   if (server->port == 0) {
@@ -941,6 +968,8 @@ server_start (const gchar * address, guint port,
   }
   g_main_context_pop_thread_default (server->context);
 
+  server->deadlines = gst_whep_deadlines_new (server->context, IO_TIMEOUT_S,
+      GST_OBJECT (server));
   server->thread = g_thread_new ("whepsink-http", server_thread_func, server);
   GST_INFO_OBJECT (server, "listening on %s port %u",
       address ? address : "all interfaces", server->port);
@@ -964,6 +993,7 @@ stop_on_thread (gpointer data)
   }
   soup_server_disconnect (server->soup);
   g_clear_object (&server->soup);
+  g_clear_pointer (&server->deadlines, gst_whep_deadlines_free);
   g_main_loop_quit (server->loop);
   return G_SOURCE_REMOVE;
 }

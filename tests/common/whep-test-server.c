@@ -308,6 +308,31 @@ fd_label (const gchar * dir_path, const gchar * fd)
   return target;
 }
 
+/* a thread's name and where it waits in the kernel ("whepsink-http in
+ * futex_wait_queue"): a thread blocked on a lock waits in a futex, one
+ * running a main loop in poll */
+static gchar *
+thread_wait_label (const gchar * dir_path, const gchar * tid)
+{
+  gchar *comm = thread_label (dir_path, tid);
+  gchar *path = g_strdup_printf ("%s/%s/wchan", dir_path, tid);
+  gchar *wchan = NULL, *label;
+
+  if (!g_file_get_contents (path, &wchan, NULL, NULL))
+    wchan = g_strdup ("?");
+  label = g_strdup_printf ("%s in %s", comm ? comm : "?", wchan);
+  g_free (wchan);
+  g_free (path);
+  g_free (comm);
+  return label;
+}
+
+gchar *
+whep_test_describe_thread_waits (void)
+{
+  return describe_entries ("/proc/self/task", thread_wait_label);
+}
+
 gchar *
 whep_test_describe_threads (void)
 {

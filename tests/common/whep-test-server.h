@@ -74,6 +74,9 @@ gboolean whep_test_wait_threads_and_fds (guint threads, guint fds,
     guint timeout_ms);
 /* "name x count, ..." of this process's threads, to tell which leaked. */
 gchar *whep_test_describe_threads (void);
+/* the same with where each waits in the kernel (its wchan), to tell a thread
+ * blocked on a lock from one idle in its main loop */
+gchar *whep_test_describe_thread_waits (void);
 /* "kind x count, ..." of this process's open fds (socket, pipe, eventfd). */
 gchar *whep_test_describe_fds (void);
 

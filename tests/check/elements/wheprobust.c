@@ -1559,40 +1559,117 @@ GST_START_TEST (test_http_post_burst_all_at_once)
 
 GST_END_TEST;
 
+/* Connections 0 to STALLED_IDLE_OR_HALF - 1 send nothing (even) or half a
+ * request (odd); the ones after trickle a request, a byte every
+ * TRICKLE_INTERVAL_MS, so that they never go quiet for long. */
+#define STALLED_IDLE_OR_HALF 20
+#define STALLED_TRICKLING 4
+#define TRICKLE_INTERVAL_MS 2000
+
 typedef struct
 {
   GPtrArray *conns;
   guint closed;
+  gint64 next_trickle;
+  gsize trickled;               /* bytes of HALF_SENT each has sent */
 } Stalled;
 
-/* Whether the server closed every connection: a read finds end of file. */
+static const gchar *
+stalled_kind (guint i)
+{
+  if (i >= STALLED_IDLE_OR_HALF)
+    return "trickling";
+  return i % 2 ? "half-sent" : "idle";
+}
+
+static void
+trickle (Stalled * s)
+{
+  guint i;
+
+  if (g_get_monotonic_time () < s->next_trickle ||
+      s->trickled == strlen (HALF_SENT))
+    return;
+  for (i = STALLED_IDLE_OR_HALF; i < s->conns->len; i++)
+    raw_send (g_ptr_array_index (s->conns, i), HALF_SENT + s->trickled, 1);
+  s->trickled++;
+  s->next_trickle = g_get_monotonic_time () + TRICKLE_INTERVAL_MS * 1000;
+}
+
+#define WHEP_CLOSED "whep-closed"
+#define WHEP_RECEIVED "whep-received"
+
+/* Whether the server closed every connection: a read finds end of file
+ * (or an error).  Bytes the server sent instead are counted, for the
+ * failure message. */
 static gboolean
 all_closed_by_server (gpointer data)
 {
   Stalled *s = data;
   guint i;
 
+  trickle (s);
   for (i = 0; i < s->conns->len; i++) {
-    GSocket *socket = g_socket_connection_get_socket (g_ptr_array_index
-        (s->conns, i));
-    gchar byte;
+    GObject *socket = G_OBJECT (g_socket_connection_get_socket
+        (g_ptr_array_index (s->conns, i)));
+    gchar buf[256];
+    gssize n;
 
-    if (g_object_get_data (G_OBJECT (socket), "whep-closed"))
+    if (g_object_get_data (socket, WHEP_CLOSED))
       continue;
-    if (!g_socket_condition_check (socket, G_IO_IN | G_IO_HUP | G_IO_ERR))
-      return FALSE;
-    if (g_socket_receive_with_blocking (socket, &byte, 1, FALSE, NULL,
-            NULL) <= 0) {
-      g_object_set_data (G_OBJECT (socket), "whep-closed", GINT_TO_POINTER
-          (1));
+    if (!g_socket_condition_check (G_SOCKET (socket),
+            G_IO_IN | G_IO_HUP | G_IO_ERR))
+      continue;
+    n = g_socket_receive_with_blocking (G_SOCKET (socket), buf, sizeof (buf),
+        FALSE, NULL, NULL);
+    if (n <= 0) {
+      g_object_set_data (socket, WHEP_CLOSED, GINT_TO_POINTER (1));
       s->closed++;
+    } else {
+      g_object_set_data (socket, WHEP_RECEIVED, GINT_TO_POINTER
+          (GPOINTER_TO_INT (g_object_get_data (socket, WHEP_RECEIVED)) + n));
     }
   }
   return s->closed == s->conns->len;
 }
 
+static guint
+local_port (GSocket * socket)
+{
+  GSocketAddress *address = g_socket_get_local_address (socket, NULL);
+  guint port = 0;
+
+  if (address) {
+    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+    g_object_unref (address);
+  }
+  return port;
+}
+
+/* Which connections are still open, e.g. "3 (half-sent, 0 bytes received)" */
+static gchar *
+describe_open (Stalled * s)
+{
+  GString *text = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < s->conns->len; i++) {
+    GObject *socket = G_OBJECT (g_socket_connection_get_socket
+        (g_ptr_array_index (s->conns, i)));
+
+    if (g_object_get_data (socket, WHEP_CLOSED))
+      continue;
+    g_string_append_printf (text, "%s%u (%s, local port %u, %d bytes "
+        "received)", text->len ? ", " : "", i, stalled_kind (i),
+        local_port (G_SOCKET (socket)),
+        GPOINTER_TO_INT (g_object_get_data (socket, WHEP_RECEIVED)));
+  }
+  return g_string_free (text, FALSE);
+}
+
 /* Connections that stall (nothing sent, or half a body) are cut off by the
- * server after its I/O timeout (30 s), not held for ever. */
+ * server after its I/O timeout (30 s), not held for ever; so are those that
+ * trickle their request, a byte every 2 s, 30 s after they started. */
 GST_START_TEST (test_http_stalled_connections_are_cut_off)
 {
   HttpRig *rig = http_rig_start ("");
@@ -1600,13 +1677,21 @@ GST_START_TEST (test_http_stalled_connections_are_cut_off)
   gint64 start = g_get_monotonic_time ();
   guint i;
 
-  raw_connect_accepted (stalled.conns, rig->port, 20);
-  for (i = 1; i < 20; i += 2)
+  raw_connect_accepted (stalled.conns, rig->port, STALLED_IDLE_OR_HALF +
+      STALLED_TRICKLING);
+  for (i = 1; i < STALLED_IDLE_OR_HALF; i += 2)
     raw_send (g_ptr_array_index (stalled.conns, i), HALF_SENT,
         strlen (HALF_SENT));
-  fail_unless (wait_for (all_closed_by_server, &stalled, slow (45000)),
-      "%u of 20 stalled connections still open after %u s", 20 -
-      stalled.closed, slow (45));
+  if (!wait_for (all_closed_by_server, &stalled, slow (45000))) {
+    gchar *open = describe_open (&stalled);
+    gchar *threads = whep_test_describe_thread_waits ();
+
+    fail ("%u of %u stalled connections still open after %u s: %s; "
+        "threads: %s", stalled.conns->len - stalled.closed,
+        stalled.conns->len, slow (45), open, threads);
+    g_free (threads);
+    g_free (open);
+  }
   GST_INFO ("cut off after %" G_GINT64_FORMAT " ms",
       (g_get_monotonic_time () - start) / 1000);
   /* not before the timeout: they were stalled, not refused */
