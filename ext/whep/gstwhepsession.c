@@ -38,6 +38,7 @@ struct _GstWhepSession
   GstPad *caps_pads[3];         /* shared path: what webrtcbin is fed from */
   guint8 payload_types[3];      /* by WhepMediaKind, as negotiated */
   guint32 ssrcs[3];             /* by WhepMediaKind, 0: no such track */
+  guint32 pooled_ssrcs[3];      /* taken from the pool, back at finalize */
   WhepVideoCodec video_codec;   /* of the video it was answered */
 
   GMutex lock;
@@ -118,6 +119,44 @@ random_ssrc (void)
   return ssrc;
 }
 
+/* The SSRCs of sessions that have ended, for the next ones.  webrtcbin
+ * turns every a=ssrc line of an answer into caps fields named
+ * "ssrc-<SSRC>-cname" and "ssrc-<SSRC>-msid" (gst_sdp_media_attributes_to_caps),
+ * and every field name is a GQuark, which GLib never frees (and whose table
+ * it copies, leaking the old one, every 2048 quarks): with a fresh random
+ * SSRC per session the process grew by every session it ever had.  Taken
+ * from here, the SSRCs ever used are as many as the most sessions at once.
+ * An SSRC is only ever in one live session at a time; two sessions apart in
+ * time share nothing by it (each has its own SRTP keys). */
+static GMutex ssrc_pool_lock;
+static GArray *ssrc_pool;       /* of guint32, protected by ssrc_pool_lock */
+
+static guint32
+ssrc_acquire (void)
+{
+  guint32 ssrc = 0;
+
+  g_mutex_lock (&ssrc_pool_lock);
+  if (ssrc_pool && ssrc_pool->len > 0) {
+    ssrc = g_array_index (ssrc_pool, guint32, ssrc_pool->len - 1);
+    g_array_set_size (ssrc_pool, ssrc_pool->len - 1);
+  }
+  g_mutex_unlock (&ssrc_pool_lock);
+  return ssrc ? ssrc : random_ssrc ();
+}
+
+static void
+ssrc_release (guint32 ssrc)
+{
+  if (ssrc == 0)
+    return;
+  g_mutex_lock (&ssrc_pool_lock);
+  if (ssrc_pool == NULL)
+    ssrc_pool = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_array_append_val (ssrc_pool, ssrc);
+  g_mutex_unlock (&ssrc_pool_lock);
+}
+
 static GstElement *
 add_element (GstWhepSession * session, const gchar * factory, GError ** error)
 {
@@ -138,13 +177,14 @@ add_branch (GstWhepSession * session, const WhepMLinePlan * mline,
     GError ** error)
 {
   gboolean video = mline->kind == WHEP_MEDIA_KIND_VIDEO;
-  guint32 ssrc = random_ssrc ();
+  guint32 ssrc = ssrc_acquire ();
   GstElement *queue, *pay, *setter;
   GstPad *srcpad, *sinkpad, *ghost;
   GstPadTemplate *templ;
   GstCaps *caps;
   GstWebRTCRTPTransceiver *trans = NULL;
 
+  session->pooled_ssrcs[mline->kind] = ssrc;
   queue = add_element (session, "queue", error);
   pay = queue ? add_element (session, !video ? "rtpopuspay" :
       g_strcmp0 (mline->encoding_name, "H265") == 0 ? "rtph265pay" :
@@ -246,6 +286,7 @@ add_caps_source (GstWhepSession * session, const WhepMLinePlan * mline,
   GstPad *srcpad, *sinkpad;
   GstCaps *caps;
 
+  session->pooled_ssrcs[mline->kind] = ssrc;
   caps = whep_mline_plan_to_caps (mline, ssrc);
   srcpad = gst_object_ref_sink (gst_pad_new (video ? "video_caps" :
           "audio_caps", GST_PAD_SRC));
@@ -927,7 +968,7 @@ gst_whep_session_new (const gchar * id, const WhepAnswerPlan * plan,
 
     if (!mline->accepted)
       continue;
-    if (fanout ? !add_caps_source (session, mline, random_ssrc (), error) :
+    if (fanout ? !add_caps_source (session, mline, ssrc_acquire (), error) :
         !add_branch (session, mline, error))
       goto failed;
   }
@@ -1084,6 +1125,9 @@ gst_whep_session_finalize (GObject * object)
   g_warn_if_fail (session->fanout_viewer == NULL);
   for (i = 0; i < G_N_ELEMENTS (session->caps_pads); i++)
     gst_clear_object (&session->caps_pads[i]);
+  /* webrtcbin, a child, is gone: nothing sends from them any more */
+  for (i = 0; i < G_N_ELEMENTS (session->pooled_ssrcs); i++)
+    ssrc_release (session->pooled_ssrcs[i]);
   g_mutex_clear (&session->lock);
   g_cond_clear (&session->pending_cond);
   g_free (session->id);

@@ -338,6 +338,141 @@ check_text (const gchar * sdp_text, gsize len, GError ** error)
   return TRUE;
 }
 
+/* The names an offer may bring into GstSDP's caps.  GstSDP (here, to plan
+ * the answer, and in webrtcbin) turns every a=fmtp parameter and every
+ * a=rtcp-fb type into a caps field named after it, and every field name
+ * into a GQuark, which GLib never frees: names the client made up would
+ * stay in the process for good, an offer at a time.  Only these, the
+ * parameters and feedback of the codecs RTP has (RFC 6184, 7798, 7587,
+ * 7741, 4588, 8627, AV1's), pass; the rest is dropped from the offer. */
+static const gchar *const known_fmtp_params[] = {
+  /* H.264 */
+  "profile-level-id", "packetization-mode", "level-asymmetry-allowed",
+  "sprop-parameter-sets", "sprop-level-parameter-sets", "max-mbps",
+  "max-smbps", "max-fs", "max-cpb", "max-dpb", "max-br",
+  "redundant-pic-cap", "sprop-deint-buf-req", "sprop-interleaving-depth",
+  "sprop-max-don-diff", "sprop-init-buf-time", "deint-buf-cap",
+  "max-rcmd-nalu-size", "in-band-parameter-sets",
+  "use-level-src-parameter-sets",
+  /* H.265 */
+  "profile-space", "profile-id", "tier-flag", "level-id",
+  "interop-constraints", "profile-compatibility-indicator",
+  "sprop-sub-layer-id", "recv-sub-layer-id", "max-recv-level-id", "tx-mode",
+  "sprop-vps", "sprop-sps", "sprop-pps", "sprop-sei", "max-lsr", "max-lps",
+  "max-tr", "max-tc", "max-fps", "sprop-depack-buf-nalus",
+  "sprop-depack-buf-bytes", "depack-buf-cap", "sprop-segmentation-id",
+  "sprop-spatial-segmentation-idc", "dec-parallel-cap", "include-dph",
+  /* Opus */
+  "maxplaybackrate", "sprop-maxcapturerate", "maxptime", "ptime", "minptime",
+  "maxaveragebitrate", "stereo", "sprop-stereo", "cbr", "useinbandfec",
+  "usedtx",
+  /* VP8, VP9, AV1 */
+  "max-fr", "profile", "level-idx", "tier",
+  /* retransmission, FEC */
+  "apt", "rtx-time", "repair-window", "l", "d", "top",
+};
+
+/* "nack", "nack pli", ...: the type and parameter of an a=rtcp-fb */
+static const gchar *const known_rtcp_fb_types[] = {
+  "nack", "nack pli", "nack sli", "nack rpsi", "ccm fir", "ccm tmmbr",
+  "ccm tstr", "ccm vbcm", "goog-remb", "transport-cc",
+};
+
+static gboolean
+in_list (const gchar * name, const gchar * const *list, gsize len)
+{
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    if (g_ascii_strcasecmp (name, list[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* "<pt> k=v;x=y": the known parameters, names in lower case as GstSDP
+ * would make them; NULL if none is left. */
+static gchar *
+known_fmtp (const gchar * value)
+{
+  const gchar *params = strchr (value, ' ');
+  GString *out;
+  gchar **pairs, **p;
+  gboolean any = FALSE;
+
+  if (params == NULL)
+    return NULL;
+  out = g_string_new_len (value, params - value + 1);
+  pairs = g_strsplit (params + 1, ";", -1);
+  for (p = pairs; *p; p++) {
+    gchar **kv = g_strsplit (*p, "=", 2);
+
+    if (kv[0] && kv[1] && in_list (g_strstrip (kv[0]), known_fmtp_params,
+            G_N_ELEMENTS (known_fmtp_params))) {
+      gchar *name = g_ascii_strdown (kv[0], -1);
+
+      g_string_append_printf (out, "%s%s=%s", any ? ";" : "", name,
+          g_strstrip (kv[1]));
+      g_free (name);
+      any = TRUE;
+    }
+    g_strfreev (kv);
+  }
+  g_strfreev (pairs);
+  if (!any) {
+    g_string_free (out, TRUE);
+    return NULL;
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Whether "<pt> <type>[ <parameter>]" is a known feedback. */
+static gboolean
+is_known_rtcp_fb (const gchar * value)
+{
+  const gchar *feedback = strchr (value, ' ');
+
+  return feedback && in_list (feedback + 1, known_rtcp_fb_types,
+      G_N_ELEMENTS (known_rtcp_fb_types));
+}
+
+/* Keeps the client's own names out of GstSDP's caps (see above): unknown
+ * fmtp parameters and rtcp-fb types go, and so do a=ssrc and a=ssrc-group,
+ * which describe what a viewer sends (nothing: it only receives) with
+ * numbers of its choosing. */
+static void
+drop_unknown_names (GstSDPMedia * media)
+{
+  guint i = 0;
+
+  while (i < gst_sdp_media_attributes_len (media)) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+    const gchar *value = attr->value ? attr->value : "";
+    gboolean drop = FALSE;
+
+    if (g_strcmp0 (attr->key, "ssrc") == 0 ||
+        g_strcmp0 (attr->key, "ssrc-group") == 0) {
+      drop = TRUE;
+    } else if (g_strcmp0 (attr->key, "rtcp-fb") == 0) {
+      drop = !is_known_rtcp_fb (value);
+    } else if (g_strcmp0 (attr->key, "fmtp") == 0) {
+      gchar *kept = known_fmtp (value);
+
+      if (kept && strcmp (kept, value) != 0) {
+        GstSDPAttribute replacement;
+
+        gst_sdp_attribute_set (&replacement, "fmtp", kept);
+        gst_sdp_media_replace_attribute (media, i, &replacement);
+      }
+      drop = kept == NULL;
+      g_free (kept);
+    }
+    if (drop)
+      gst_sdp_media_remove_attribute (media, i);
+    else
+      i++;
+  }
+}
+
 /* ICE credentials, the fingerprint and a=setup may stand at session level
  * (RFC 8839, RFC 8122), but webrtcbin looks for them in each m-line: move
  * them down.  Move, not copy: webrtcbin 1.22.0 refuses an offer with a
@@ -355,6 +490,7 @@ normalize_offer (GstSDPMessage * msg)
   for (i = 0; i < gst_sdp_message_medias_len (msg); i++) {
     GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (msg, i);
 
+    drop_unknown_names (media);
     for (k = 0; k < G_N_ELEMENTS (inherited); k++) {
       const gchar *value;
 

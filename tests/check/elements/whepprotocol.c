@@ -78,6 +78,106 @@ GST_START_TEST (test_post_answers_with_location_etag_and_type)
 
 GST_END_TEST;
 
+/* Names a client chose in its offer (fmtp parameters, rtcp-fb types, its
+ * SSRCs, attribute names, extmap ids) never become GQuarks in the server:
+ * GLib never frees a quark, so each new name would stay for the life of the
+ * process, and a client could grow it without end, an offer at a time.
+ * (Before the fix, the fmtp and rtcp-fb names did.) */
+GST_START_TEST (test_offer_names_never_become_quarks)
+{
+  WhepTestServer *s = whep_test_server_start (VIDEO_TS
+      "whepsink name=whep port=0", GST_STATE_PLAYING);
+  guint32 r = g_random_int_range (1000000, G_MAXINT32);
+  gchar *sdp = g_strdup_printf ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+      "t=0 0\r\na=x-whepjunk-s%u:1\r\n"
+      "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+      "a=fingerprint:sha-256 99:37:2C:B1:CA:32:6D:0C:54:A5:DA:D3:E5:EA:65:85:"
+      "3F:17:08:19:D0:67:83:6A:EB:17:0E:00:19:09:BC:4E\r\n"
+      "a=setup:actpass\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 102 103\r\nc=IN IP4 0.0.0.0\r\n"
+      "a=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:102 H264/90000\r\n"
+      "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f;"
+      "x-whepjunk-f%u=1\r\n"
+      "a=rtpmap:103 VP8/90000\r\na=fmtp:103 x-whepjunk-g%u=1\r\n"
+      "a=x-whepjunk-m%u:1\r\na=ssrc:%u cname:whepjunk\r\n"
+      "a=ssrc-group:FID %u %u\r\n"
+      "a=rtcp-fb:102 x-whepjunk-b%u\r\na=rtcp-fb:102 nack x-whepjunk-c%u\r\n"
+      "a=extmap:%u urn:whepjunk\r\na=fmtp:103 x-whepjunk-h%u\r\n",
+      r, r, r, r, r, r, r + 1, r, r, r % 100000 + 20, r);
+  Reply *reply = request ("POST", s->endpoint, "application/sdp", sdp, NULL);
+  gchar *names[] = {
+    g_strdup_printf ("a-x-whepjunk-s%u", r),
+    g_strdup_printf ("x-whepjunk-s%u", r),
+    g_strdup_printf ("a-x-whepjunk-m%u", r),
+    g_strdup_printf ("x-whepjunk-f%u", r),
+    g_strdup_printf ("x-whepjunk-g%u", r),
+    g_strdup_printf ("ssrc-%u-cname", r),
+    g_strdup_printf ("ssrc-%u-cname", r + 1),
+    g_strdup_printf ("rtcp-fb-x-whepjunk-b%u", r),
+    g_strdup_printf ("rtcp-fb-nack-x-whepjunk-c%u", r),
+    g_strdup_printf ("extmap-%u", r % 100000 + 20),
+    g_strdup_printf ("x-whepjunk-h%u", r),
+  };
+  guint i;
+
+  /* the offer is answered as before, with the known parameters */
+  fail_unless_equals_int (reply->status, 201);
+  fail_unless (strstr (reply->body, "profile-level-id=42e01f") != NULL);
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    fail_if (g_quark_try_string (names[i]), "the offer's \"%s\" became a "
+        "quark", names[i]);
+    g_free (names[i]);
+  }
+  reply_free (reply);
+  g_free (sdp);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
+/* The SSRC in a session's answer, or 0. */
+static guint32
+answer_ssrc (const gchar * answer)
+{
+  const gchar *line = strstr (answer, "a=ssrc:");
+
+  return line ? (guint32) g_ascii_strtoull (line + 7, NULL, 10) : 0;
+}
+
+/* Sessions one after the other take the SSRCs of those that ended: webrtcbin
+ * makes a GQuark of every SSRC an answer names ("ssrc-<SSRC>-cname"), which
+ * stays for good, so a new SSRC for every viewer grew the server with every
+ * viewer it ever had. */
+GST_START_TEST (test_sessions_reuse_ended_ssrcs)
+{
+  WhepTestServer *s = whep_test_server_start (VIDEO_TS
+      "whepsink name=whep port=0", GST_STATE_PLAYING);
+  GHashTable *seen = g_hash_table_new (NULL, NULL);
+  guint i;
+
+  for (i = 0; i < 5; i++) {
+    Reply *r = request ("POST", s->endpoint, "application/sdp", offer, NULL);
+    gchar *url;
+
+    fail_unless_equals_int (r->status, 201);
+    fail_unless (answer_ssrc (r->body) != 0, "no a=ssrc in %s", r->body);
+    g_hash_table_add (seen, GUINT_TO_POINTER (answer_ssrc (r->body)));
+    url = session_url (s, r);
+    reply_free (r);
+    fail_unless_equals_int (whep_test_http ("DELETE", url, NULL, NULL, 0,
+            NULL, NULL, NULL), 200);
+    fail_unless (whep_test_server_wait_sessions (s, 0, 10000));
+    g_free (url);
+  }
+  /* one, unless a session's end was still under way at the next POST */
+  fail_unless (g_hash_table_size (seen) <= 2, "%u SSRCs for 5 sessions one "
+      "after the other", g_hash_table_size (seen));
+  g_hash_table_unref (seen);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_options_preflight)
 {
   WhepTestServer *s = whep_test_server_start (VIDEO_TS
@@ -552,6 +652,8 @@ whepprotocol_suite (void)
 
   suite_add_tcase (s, tc_resources);
   tcase_add_test (tc_resources, test_post_answers_with_location_etag_and_type);
+  tcase_add_test (tc_resources, test_offer_names_never_become_quarks);
+  tcase_add_test (tc_resources, test_sessions_reuse_ended_ssrcs);
   tcase_add_test (tc_resources, test_options_preflight);
   tcase_add_test (tc_resources, test_delete_then_404);
 

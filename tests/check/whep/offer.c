@@ -686,6 +686,44 @@ GST_START_TEST (test_parse_session_level_transport)
 
 GST_END_TEST;
 
+GST_START_TEST (test_parse_drops_unknown_names)
+{
+  /* unknown fmtp parameters and rtcp-fb types would become GQuarks in
+   * GstSDP's caps, for good: they go; a=ssrc lines (what a viewer sends:
+   * nothing) go too */
+  GstSDPMessage *msg = parse_ok (SESSION ICE_UFRAG ICE_PWD FINGERPRINT
+      "m=video 9 UDP/TLS/RTP/SAVPF 102 103 104\r\n"
+      "c=IN IP4 0.0.0.0\r\n" "a=mid:0\r\n" "a=rtpmap:102 H264/90000\r\n"
+      "a=fmtp:102 Profile-Level-Id=42e01f;x-made-up=1; packetization-mode=1\r\n"
+      "a=rtcp-fb:102 nack\r\na=rtcp-fb:102 nack pli\r\n"
+      "a=rtcp-fb:102 ccm fir\r\na=rtcp-fb:102 transport-cc\r\n"
+      "a=rtcp-fb:102 x-made-up\r\na=rtcp-fb:102 nack x-made-up\r\n"
+      "a=rtpmap:103 rtx/90000\r\na=fmtp:103 apt=102\r\n"
+      "a=rtpmap:104 VP8/90000\r\na=fmtp:104 x-made-up=1;x-other\r\n"
+      "a=ssrc:1234 cname:x\r\na=ssrc-group:FID 1234 1235\r\n");
+  const GstSDPMedia *media = gst_sdp_message_get_media (msg, 0);
+  const gchar *expected_fb[] = { "102 nack", "102 nack pli", "102 ccm fir",
+    "102 transport-cc"
+  };
+  guint i;
+
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val_n (media,
+          "fmtp", 0), "102 profile-level-id=42e01f;packetization-mode=1");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val_n (media,
+          "fmtp", 1), "103 apt=102");
+  fail_unless (gst_sdp_media_get_attribute_val_n (media, "fmtp", 2) == NULL);
+  for (i = 0; i < G_N_ELEMENTS (expected_fb); i++)
+    fail_unless_equals_string (gst_sdp_media_get_attribute_val_n (media,
+            "rtcp-fb", i), expected_fb[i]);
+  fail_unless (gst_sdp_media_get_attribute_val_n (media, "rtcp-fb",
+          G_N_ELEMENTS (expected_fb)) == NULL);
+  fail_unless (gst_sdp_media_get_attribute_val (media, "ssrc") == NULL);
+  fail_unless (gst_sdp_media_get_attribute_val (media, "ssrc-group") == NULL);
+  gst_sdp_message_free (msg);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_parse_answers)
 {
   gchar *text;
@@ -1725,6 +1763,7 @@ whep_offer_suite (void)
   tcase_add_test (tc_parse, test_parse_missing_ice_credentials);
   tcase_add_test (tc_parse, test_parse_missing_fingerprint);
   tcase_add_test (tc_parse, test_parse_session_level_transport);
+  tcase_add_test (tc_parse, test_parse_drops_unknown_names);
   tcase_add_test (tc_parse, test_parse_answers);
   tcase_add_test (tc_parse, test_parse_port_zero_needs_no_transport);
   tcase_add_test (tc_parse, test_parse_too_big_mlines);
