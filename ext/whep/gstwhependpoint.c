@@ -62,6 +62,7 @@ struct _GstWhepEndpoint
   gboolean stats;
   gchar *instance_id;           /* NULL: session URLs without one */
   gchar *public_url;            /* NULL: relative URLs */
+  gboolean draining;            /* new viewers are turned away */
   /* from start to stop: set before the endpoint is registered, cleared
    * after it was removed, so that handlers always find them */
   GstWhepServer *server;
@@ -240,6 +241,16 @@ endpoint_offer (gpointer user_data, GstWhepRequest * req, const gchar * sdp,
   GstSDPMessage *offer;
   WhepStreamInfo info;
   guint generation;
+  gboolean draining;
+
+  ENDPOINT_LOCK (endpoint);
+  draining = endpoint->draining;
+  ENDPOINT_UNLOCK (endpoint);
+  if (draining) {
+    respond_unavailable (req, "this instance is draining: it takes no new "
+        "viewers");
+    return;
+  }
 
   if (endpoint->authorize) {
     gchar *method, *path;
@@ -486,7 +497,8 @@ endpoint_get_resource (gpointer user_data, GstWhepRequest * req,
 }
 
 /* GET <path>/health: 200 while this instance takes viewers, 503 with
- * Retry-After while the stream is not ready or max-viewers is reached, so
+ * Retry-After while the stream is not ready, max-viewers is reached or it
+ * is draining, so
  * that a balancer's health check sends POSTs elsewhere.  The same JSON
  * body either way. */
 static void
@@ -494,19 +506,21 @@ endpoint_get_health (gpointer user_data, GstWhepRequest * req)
 {
   GstWhepEndpoint *endpoint = user_data;
   WhepStreamInfo info;
-  gboolean ready, ok;
-  guint viewers, max_viewers;
+  WhepHealth health;
   gchar *instance_id, *body;
+  gboolean ok;
 
   ENDPOINT_LOCK (endpoint);
   instance_id = g_strdup (endpoint->instance_id);
+  health.draining = endpoint->draining;
   ENDPOINT_UNLOCK (endpoint);
 
-  ready = gst_whep_media_get_stream_info (endpoint->media, &info);
-  viewers = gst_whep_pool_get_n_viewers (endpoint->pool);
-  max_viewers = gst_whep_pool_get_max_viewers (endpoint->pool);
-  ok = whep_health_is_ok (ready, viewers, max_viewers);
-  body = whep_health_to_json (ready, viewers, max_viewers, instance_id);
+  health.ready = gst_whep_media_get_stream_info (endpoint->media, &info);
+  health.viewers = gst_whep_pool_get_n_viewers (endpoint->pool);
+  health.max_viewers = gst_whep_pool_get_max_viewers (endpoint->pool);
+  health.instance_id = instance_id;
+  ok = whep_health_is_ok (&health);
+  body = whep_health_to_json (&health);
 
   /* a probe every few seconds: never cached on the way */
   gst_whep_request_add_header (req, "Cache-Control", "no-store");
@@ -567,6 +581,14 @@ gst_whep_endpoint_set_settings (GstWhepEndpoint * endpoint,
   endpoint->ready_timeout = ready_timeout;
   endpoint->player = player;
   endpoint->stats = stats;
+  ENDPOINT_UNLOCK (endpoint);
+}
+
+void
+gst_whep_endpoint_set_draining (GstWhepEndpoint * endpoint, gboolean draining)
+{
+  ENDPOINT_LOCK (endpoint);
+  endpoint->draining = draining;
   ENDPOINT_UNLOCK (endpoint);
 }
 

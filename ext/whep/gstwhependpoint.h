@@ -66,6 +66,11 @@ void gst_whep_endpoint_set_stats_func (GstWhepEndpoint * endpoint,
 void gst_whep_endpoint_set_settings (GstWhepEndpoint * endpoint,
     guint ready_timeout, gboolean player, gboolean stats);
 
+/* While @draining, POSTs get 503 with Retry-After and GET <path>/health
+ * says 503 and "draining": true; the viewers there play on. */
+void gst_whep_endpoint_set_draining (GstWhepEndpoint * endpoint,
+    gboolean draining);
+
 /* @instance_id (NULL: none): the segment between <path> and the session id
  * in this instance's session URLs; @public_url (NULL: none): the absolute
  * base the balancer in front is reached at, for redirects and the player

@@ -90,6 +90,7 @@ enum
   PROP_STATS,
   PROP_INSTANCE_ID,
   PROP_PUBLIC_URL,
+  PROP_DRAINING,
 };
 
 enum
@@ -176,6 +177,7 @@ struct _GstWhepSink
   gboolean stats;
   gchar *instance_id;
   gchar *public_url;
+  gboolean draining;
 
   /* from READY to NULL, protected by lock */
   GstWhepServer *server;
@@ -218,6 +220,7 @@ apply_settings (GstWhepSink * sink)
       sink->player, sink->stats);
   gst_whep_endpoint_set_urls (sink->endpoint, sink->instance_id,
       sink->public_url);
+  gst_whep_endpoint_set_draining (sink->endpoint, sink->draining);
 }
 
 /* From a streaming or bus thread: the tracks are known. */
@@ -809,6 +812,11 @@ gst_whep_sink_set_property (GObject * object, guint prop_id,
       set_string (&sink->public_url, value);
       break;
     }
+    case PROP_DRAINING:
+      sink->draining = g_value_get_boolean (value);
+      GST_INFO_OBJECT (sink, "%s", sink->draining ? "draining: no new "
+          "viewers" : "taking new viewers again");
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -916,6 +924,9 @@ gst_whep_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_PUBLIC_URL:
       g_value_set_string (value, sink->public_url);
+      break;
+    case PROP_DRAINING:
+      g_value_set_boolean (value, sink->draining);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1294,6 +1305,25 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
           "this server at through a load balancer: Location headers, "
           "redirects and the player page use it (NULL: relative URLs)",
           NULL, MUTABLE_READY));
+
+  /**
+   * GstWhepSink:draining:
+   *
+   * Takes this instance out of a load balancer's rotation without
+   * disturbing anyone: while %TRUE, new offers get 503 with `Retry-After`
+   * and `GET <path>/health` answers 503 with `"draining": true`, so that
+   * the balancer sends new viewers elsewhere; the viewers here play on
+   * until they leave (#GstWhepSink:viewers counts them), and may still
+   * PATCH and DELETE.  Set it, wait for the viewers to go (or a deadline),
+   * then stop the pipeline.  See docs/scale-out.md.
+   */
+  g_object_class_install_property (gobject_class, PROP_DRAINING,
+      g_param_spec_boolean ("draining", "Draining",
+          "Turn new viewers away (503; health says draining) while the "
+          "viewers here play on: to take this instance out of a load "
+          "balancer before stopping it", FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
 
   /**
    * GstWhepSink::viewer-added:

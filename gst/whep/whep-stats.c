@@ -263,14 +263,14 @@ whep_stats_to_prometheus (const GstStructure * stats, const gchar * path)
 /* Health */
 
 gboolean
-whep_health_is_ok (gboolean ready, guint viewers, guint max_viewers)
+whep_health_is_ok (const WhepHealth * health)
 {
-  return ready && (max_viewers == 0 || viewers < max_viewers);
+  return health->ready && !health->draining && (health->max_viewers == 0 ||
+      health->viewers < health->max_viewers);
 }
 
 gchar *
-whep_health_to_json (gboolean ready, guint viewers, guint max_viewers,
-    const gchar * instance_id)
+whep_health_to_json (const WhepHealth * health)
 {
   JsonBuilder *b = json_builder_new ();
   JsonGenerator *gen = json_generator_new ();
@@ -279,14 +279,16 @@ whep_health_to_json (gboolean ready, guint viewers, guint max_viewers,
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "ready");
-  json_builder_add_boolean_value (b, ready);
+  json_builder_add_boolean_value (b, health->ready);
+  json_builder_set_member_name (b, "draining");
+  json_builder_add_boolean_value (b, health->draining);
   json_builder_set_member_name (b, "viewers");
-  json_builder_add_int_value (b, viewers);
+  json_builder_add_int_value (b, health->viewers);
   json_builder_set_member_name (b, "max-viewers");
-  json_builder_add_int_value (b, max_viewers);
+  json_builder_add_int_value (b, health->max_viewers);
   json_builder_set_member_name (b, "instance-id");
-  if (instance_id)
-    json_builder_add_string_value (b, instance_id);
+  if (health->instance_id)
+    json_builder_add_string_value (b, health->instance_id);
   else
     json_builder_add_null_value (b);
   json_builder_end_object (b);

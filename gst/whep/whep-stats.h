@@ -25,14 +25,22 @@ gchar *whep_stats_to_json (const GstStructure * stats);
 gchar *whep_stats_to_prometheus (const GstStructure * stats,
     const gchar * path);
 
-/* GET <path>/health, for load balancers: whether this instance takes new
- * viewers.  @ready: the stream's tracks are known; @max_viewers 0 means no
- * limit.  TRUE (200) when ready and there is room, FALSE (503) otherwise. */
-gboolean whep_health_is_ok (gboolean ready, guint viewers, guint max_viewers);
+/* What GET <path>/health tells a load balancer. */
+typedef struct
+{
+  gboolean ready;               /* the stream's tracks are known */
+  gboolean draining;            /* new viewers are turned away (draining) */
+  guint viewers;
+  guint max_viewers;            /* 0: no limit */
+  const gchar *instance_id;     /* or NULL */
+} WhepHealth;
 
-/* The body of either answer: a JSON object {"ready": bool, "viewers": n,
- * "max-viewers": n, "instance-id": string or null}. */
-gchar *whep_health_to_json (gboolean ready, guint viewers, guint max_viewers,
-    const gchar * instance_id);
+/* Whether this instance takes new viewers: TRUE (200) when ready, not
+ * draining and there is room, FALSE (503) otherwise. */
+gboolean whep_health_is_ok (const WhepHealth * health);
+
+/* The body of either answer: a JSON object {"ready": bool, "draining":
+ * bool, "viewers": n, "max-viewers": n, "instance-id": string or null}. */
+gchar *whep_health_to_json (const WhepHealth * health);
 
 G_END_DECLS

@@ -38,6 +38,7 @@ typedef struct
   guint status;
   gboolean has_retry_after;
   gboolean ready;
+  gboolean draining;
   gint64 viewers;
   gint64 max_viewers;
   gchar *instance_id;
@@ -59,6 +60,7 @@ get_health (WhepTestServer * s, Health * h)
       r->body);
   o = json_node_get_object (json_parser_get_root (parser));
   h->ready = json_object_get_boolean_member (o, "ready");
+  h->draining = json_object_get_boolean_member (o, "draining");
   h->viewers = json_object_get_int_member (o, "viewers");
   h->max_viewers = json_object_get_int_member (o, "max-viewers");
   if (!json_object_get_null_member (o, "instance-id"))
@@ -347,6 +349,62 @@ GST_START_TEST (test_viewer_plays_and_ends_with_instance_id)
 
 GST_END_TEST;
 
+/* draining: new viewers are turned away, with a health that tells the
+ * balancer so, while the viewer here plays on and can still leave; then
+ * the instance takes viewers again. */
+GST_START_TEST (test_draining_turns_new_viewers_away_and_keeps_the_others)
+{
+  WhepTestServer *s = whep_test_server_start (VIDEO_TS
+      "whepsink name=whep port=0 instance-id=node-a", GST_STATE_PLAYING);
+  WhepTestClientConfig config = { TRUE, FALSE, FALSE, NULL, 0 };
+  WhepTestClient *client = whep_test_client_new (s->endpoint, &config);
+  GError *error = NULL;
+  guint frames;
+  Health h;
+  Reply *r;
+
+  fail_unless_equals_int (whep_test_client_connect (client, &error), 201);
+  g_assert_no_error (error);
+  fail_unless (whep_test_client_wait_frames (client, 10, 0, 20000));
+
+  g_object_set (s->whep, "draining", TRUE, NULL);
+  get_health (s, &h);
+  fail_unless_equals_int (h.status, 503);
+  fail_unless (h.has_retry_after);
+  fail_unless (h.ready);
+  fail_unless (h.draining);
+  fail_unless_equals_int (h.viewers, 1);
+  g_free (h.instance_id);
+
+  r = request ("POST", s->endpoint, "application/sdp", offer, NULL);
+  fail_unless_equals_int (r->status, 503);
+  fail_unless (header (r, "Retry-After") != NULL);
+  fail_unless (strstr (r->body, "draining") != NULL, "%s", r->body);
+  reply_free (r);
+
+  /* the viewer here plays on */
+  frames = whep_test_client_get_video_frames (client);
+  fail_unless (whep_test_client_wait_frames (client, frames + 30, 0, 20000),
+      "the viewer stopped at %u frames while draining",
+      whep_test_client_get_video_frames (client));
+  fail_unless_equals_int (whep_test_client_delete (client), 200);
+  fail_unless (whep_test_server_wait_sessions (s, 0, 10000));
+
+  g_object_set (s->whep, "draining", FALSE, NULL);
+  get_health (s, &h);
+  fail_unless_equals_int (h.status, 200);
+  fail_if (h.draining);
+  g_free (h.instance_id);
+  r = request ("POST", s->endpoint, "application/sdp", offer, NULL);
+  fail_unless_equals_int (r->status, 201);
+  reply_free (r);
+
+  whep_test_client_free (client);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
 static Suite *
 whepscale_suite (void)
 {
@@ -366,6 +424,8 @@ whepscale_suite (void)
 
   suite_add_tcase (s, tc_viewer);
   tcase_add_test (tc_viewer, test_viewer_plays_and_ends_with_instance_id);
+  tcase_add_test (tc_viewer,
+      test_draining_turns_new_viewers_away_and_keeps_the_others);
   return s;
 }
 

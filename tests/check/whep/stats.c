@@ -113,30 +113,39 @@ GST_START_TEST (test_health)
   JsonParser *parser = json_parser_new ();
   JsonObject *o;
   gchar *text;
+  WhepHealth h[] = {
+    {TRUE, FALSE, 0, 0}, {TRUE, FALSE, 1000, 0}, {TRUE, FALSE, 9, 10},
+    {TRUE, FALSE, 10, 10}, {TRUE, FALSE, 11, 10}, {FALSE, FALSE, 0, 0},
+    {TRUE, TRUE, 0, 0}, {TRUE, FALSE, 3, 10, "node-1"}, {FALSE, TRUE, 0, 0},
+  };
 
-  fail_unless (whep_health_is_ok (TRUE, 0, 0));
-  fail_unless (whep_health_is_ok (TRUE, 1000, 0));
-  fail_unless (whep_health_is_ok (TRUE, 9, 10));
-  fail_if (whep_health_is_ok (TRUE, 10, 10));
-  fail_if (whep_health_is_ok (TRUE, 11, 10));
-  fail_if (whep_health_is_ok (FALSE, 0, 0));
+  fail_unless (whep_health_is_ok (&h[0]));
+  fail_unless (whep_health_is_ok (&h[1]));
+  fail_unless (whep_health_is_ok (&h[2]));
+  fail_if (whep_health_is_ok (&h[3]));
+  fail_if (whep_health_is_ok (&h[4]));
+  fail_if (whep_health_is_ok (&h[5]));
+  /* draining: ready and room, and still no */
+  fail_if (whep_health_is_ok (&h[6]));
 
-  text = whep_health_to_json (TRUE, 3, 10, "node-1");
+  text = whep_health_to_json (&h[7]);
   fail_unless (json_parser_load_from_data (parser, text, -1, NULL), "%s",
       text);
   o = json_node_get_object (json_parser_get_root (parser));
   fail_unless (json_object_get_boolean_member (o, "ready"));
+  fail_if (json_object_get_boolean_member (o, "draining"));
   fail_unless_equals_int (json_object_get_int_member (o, "viewers"), 3);
   fail_unless_equals_int (json_object_get_int_member (o, "max-viewers"), 10);
   fail_unless_equals_string (json_object_get_string_member (o,
           "instance-id"), "node-1");
   g_free (text);
 
-  text = whep_health_to_json (FALSE, 0, 0, NULL);
+  text = whep_health_to_json (&h[8]);
   fail_unless (json_parser_load_from_data (parser, text, -1, NULL), "%s",
       text);
   o = json_node_get_object (json_parser_get_root (parser));
   fail_if (json_object_get_boolean_member (o, "ready"));
+  fail_unless (json_object_get_boolean_member (o, "draining"));
   fail_unless_equals_int (json_object_get_int_member (o, "viewers"), 0);
   fail_unless (json_object_get_null_member (o, "instance-id"));
   g_free (text);
