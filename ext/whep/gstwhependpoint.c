@@ -498,9 +498,8 @@ endpoint_get_resource (gpointer user_data, GstWhepRequest * req,
 
 /* GET <path>/health: 200 while this instance takes viewers, 503 with
  * Retry-After while the stream is not ready, max-viewers is reached or it
- * is draining, so
- * that a balancer's health check sends POSTs elsewhere.  The same JSON
- * body either way. */
+ * is draining, so that a balancer's health check sends POSTs elsewhere.
+ * The same JSON body either way. */
 static void
 endpoint_get_health (gpointer user_data, GstWhepRequest * req)
 {

@@ -121,13 +121,14 @@ random_ssrc (void)
 
 /* The SSRCs of sessions that have ended, for the next ones.  webrtcbin
  * turns every a=ssrc line of an answer into caps fields named
- * "ssrc-<SSRC>-cname" and "ssrc-<SSRC>-msid" (gst_sdp_media_attributes_to_caps),
- * and every field name is a GQuark, which GLib never frees (and whose table
- * it copies, leaking the old one, every 2048 quarks): with a fresh random
- * SSRC per session the process grew by every session it ever had.  Taken
- * from here, the SSRCs ever used are as many as the most sessions at once.
- * An SSRC is only ever in one live session at a time; two sessions apart in
- * time share nothing by it (each has its own SRTP keys). */
+ * "ssrc-<SSRC>-cname" and "ssrc-<SSRC>-msid"
+ * (gst_sdp_media_attributes_to_caps), and every field name is a GQuark,
+ * which GLib never frees (and whose table it copies, leaking the old one,
+ * every 2048 quarks): with a fresh random SSRC per session the process grew
+ * by every session it ever had.  Taken from here, the SSRCs ever used are
+ * as many as the most sessions at once.  An SSRC is only ever in one live
+ * session at a time; two sessions apart in time share nothing by it (each
+ * has its own SRTP keys). */
 static GMutex ssrc_pool_lock;
 static GArray *ssrc_pool;       /* of guint32, protected by ssrc_pool_lock */
 
