@@ -315,22 +315,32 @@ GST_END_TEST;
 /* ---------------------------------------------------------------------- */
 /* A real viewer */
 
-GST_START_TEST (test_viewer_plays_and_ends_with_instance_id)
+/* A whepsink with instance-id=node-a and a real viewer playing there. */
+static WhepTestServer *
+start_with_viewer (WhepTestClient ** client)
 {
   WhepTestServer *s = whep_test_server_start (VIDEO_TS
       "whepsink name=whep port=0 instance-id=node-a", GST_STATE_PLAYING);
   WhepTestClientConfig config = { TRUE, FALSE, FALSE, NULL, 0 };
-  WhepTestClient *client = whep_test_client_new (s->endpoint, &config);
   GError *error = NULL;
+
+  *client = whep_test_client_new (s->endpoint, &config);
+  fail_unless_equals_int (whep_test_client_connect (*client, &error), 201);
+  g_assert_no_error (error);
+  fail_unless (whep_test_client_wait_frames (*client, 10, 0, 20000));
+  return s;
+}
+
+GST_START_TEST (test_viewer_plays_and_ends_with_instance_id)
+{
+  WhepTestClient *client;
+  WhepTestServer *s = start_with_viewer (&client);
   gchar *prefix;
   Health h;
 
-  fail_unless_equals_int (whep_test_client_connect (client, &error), 201);
-  g_assert_no_error (error);
   prefix = g_strconcat (s->endpoint, "/node-a/", NULL);
   fail_unless (g_str_has_prefix (whep_test_client_get_session_url (client),
           prefix), "%s", whep_test_client_get_session_url (client));
-  fail_unless (whep_test_client_wait_frames (client, 10, 0, 20000));
   get_health (s, &h);
   fail_unless_equals_int (h.status, 200);
   fail_unless_equals_int (h.viewers, 1);
@@ -354,18 +364,11 @@ GST_END_TEST;
  * the instance takes viewers again. */
 GST_START_TEST (test_draining_turns_new_viewers_away_and_keeps_the_others)
 {
-  WhepTestServer *s = whep_test_server_start (VIDEO_TS
-      "whepsink name=whep port=0 instance-id=node-a", GST_STATE_PLAYING);
-  WhepTestClientConfig config = { TRUE, FALSE, FALSE, NULL, 0 };
-  WhepTestClient *client = whep_test_client_new (s->endpoint, &config);
-  GError *error = NULL;
+  WhepTestClient *client;
+  WhepTestServer *s = start_with_viewer (&client);
   guint frames;
   Health h;
   Reply *r;
-
-  fail_unless_equals_int (whep_test_client_connect (client, &error), 201);
-  g_assert_no_error (error);
-  fail_unless (whep_test_client_wait_frames (client, 10, 0, 20000));
 
   g_object_set (s->whep, "draining", TRUE, NULL);
   get_health (s, &h);
