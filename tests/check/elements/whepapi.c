@@ -278,17 +278,29 @@ get_stats (GstElement * whep)
   return stats;
 }
 
-/* Takes new stats into @stats; TRUE if they tell the round trip. */
+/* Takes new stats into @stats; TRUE if they tell the round trip and every
+ * counter of the first viewer grew past those of @earlier. The round trip may
+ * be known at the first read, before a packet more left: so wait on both. */
 static gboolean
-has_round_trip (GstElement * whep, GstStructure ** stats)
+has_round_trip_and_more_sent (GstElement * whep,
+    const GstStructure * earlier, GstStructure ** stats)
 {
+  static const gchar *counters[] = { "video-packets-sent",
+    "video-bytes-sent", "audio-packets-sent"
+  };
   const GstStructure *v;
+  guint i;
 
   if (*stats)
     gst_structure_free (*stats);
   *stats = get_stats (whep);
   v = stats_viewer (*stats, 0);
-  return v && gst_structure_has_field (v, "video-round-trip");
+  if (!v || !gst_structure_has_field (v, "video-round-trip"))
+    return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (counters); i++)
+    if (stats_u64 (v, counters[i]) <= stats_u64 (earlier, counters[i]))
+      return FALSE;
+  return TRUE;
 }
 
 GST_START_TEST (test_get_stats)
@@ -331,8 +343,8 @@ GST_START_TEST (test_get_stats)
   fail_unless (gst_structure_get_double (v1, "duration", &duration1));
 
   /* browsers and webrtcbin report every second or so: the round trip is
-   * known after a few seconds, and the counters grew */
-  WAIT_FOR (has_round_trip (s->whep, &later), 15000);
+   * known after a few seconds, and the counters grow */
+  WAIT_FOR (has_round_trip_and_more_sent (s->whep, v1, &later), 15000);
   v2 = stats_viewer (later, 0);
   fail_unless (v2 != NULL);
   GST_INFO ("stats: %" GST_PTR_FORMAT, later);
