@@ -973,3 +973,12 @@ whep_test_client_free (WhepTestClient * client)
   g_cond_clear (&client->cond);
   g_free (client);
 }
+
+guint
+whep_test_slow (guint ms)
+{
+  const gchar *factor = g_getenv ("CK_TIMEOUT_MULTIPLIER");
+  guint64 n = factor ? g_ascii_strtoull (factor, NULL, 10) : 1;
+
+  return ms * (guint) CLAMP (n, 1, 10);
+}

@@ -134,6 +134,11 @@ const gchar *whep_test_reply_header (WhepTestReply * reply,
 
 void whep_test_reply_free (WhepTestReply * reply);
 
+/* @ms scaled by how much slower this build runs: instrumented builds take
+ * the factor scripts/test.sh --sanitize gives check's own timeouts
+ * (CK_TIMEOUT_MULTIPLIER). For deadlines and for upper bounds on a time. */
+guint whep_test_slow (guint ms);
+
 /* Polls @done every 50 ms for at most @timeout_ms: a wait on a condition,
  * bounded. */
 #define WHEP_TEST_WAIT_FOR(done, timeout_ms) G_STMT_START {               \

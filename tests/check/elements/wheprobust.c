@@ -88,12 +88,11 @@ env_uint (const gchar * name, guint fallback)
       fallback;
 }
 
-/* Instrumented builds run several times slower: deadlines scale with the
- * factor scripts/test.sh --sanitize gives check's own timeouts. */
+/* Instrumented builds run several times slower: deadlines scale. */
 static guint
 slow (guint ms)
 {
-  return ms * MAX (env_uint ("CK_TIMEOUT_MULTIPLIER", 1), 1);
+  return whep_test_slow (ms);
 }
 
 typedef gboolean (*Condition) (gpointer data);
