@@ -88,6 +88,12 @@ struct _GstWhepMedia
   GstPad *video_transcoder_feed;        /* the H.265 tee's pad, ours */
   gboolean h264_possible;       /* the PMT's H.265 may be made into H.264 */
   gboolean h264_from_h265;      /* the H.264 track is fed by it */
+  /* The conversion rests while no viewer is answered with H.264: its feed
+   * is dropped before the decoder, so it costs nothing.  Woken by the next
+   * such viewer, it takes the feed again from an H.265 keyframe. */
+  guint h264_viewers;           /* viewers whose answer sends H.264 */
+  gboolean video_transcoder_resting;
+  gboolean video_transcoder_waking;     /* resting no more: wait for a keyframe */
   gint program;                 /* the one followed, -1 until the PAT */
   gboolean pmt_seen;
   gboolean ready;
@@ -99,6 +105,16 @@ struct _GstWhepMedia
 /* Tells the ready function once every track the PMT lists has caps.
  * Called with no lock held. */
 void media_update_ready (GstWhepMedia * media);
+
+/* Asks whoever feeds the bin for a keyframe, and the video conversion's
+ * encoder too (requests closer together than a few hundred ms are one).
+ * Called with no lock held. */
+void media_forward_keyframe_request (GstWhepMedia * media, GstEvent * event);
+
+/* Asks only the video conversion's encoder for a keyframe. Called with no
+ * lock held. */
+void media_request_transcoder_keyframe (GstWhepMedia * media,
+    GstEvent * event);
 
 /* gstwhepmediaconvert.c */
 

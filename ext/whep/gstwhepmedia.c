@@ -228,7 +228,7 @@ demux_pad_removed (GstElement * demux, GstPad * pad, GstWhepMedia * media)
 
 /* The H.264 made from H.265 has keyframes of its own encoder: it is
  * asked too (the H.264 track's queue's peer is the conversion). */
-static void
+void
 media_request_transcoder_keyframe (GstWhepMedia * media, GstEvent * event)
 {
   GstPad *pad = NULL;
@@ -248,8 +248,7 @@ media_request_transcoder_keyframe (GstWhepMedia * media, GstEvent * event)
  * (an encoder in the same pipeline makes one at once): tsdemux would not
  * pass it on.  Requests closer together than KEYFRAME_REQUEST_INTERVAL are
  * one request. */
-/* Requests closer together than KEYFRAME_REQUEST_INTERVAL are one. */
-static void
+void
 media_forward_keyframe_request (GstWhepMedia * media, GstEvent * event)
 {
   GstClockTime now = g_get_monotonic_time () * GST_USECOND;

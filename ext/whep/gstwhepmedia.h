@@ -93,8 +93,13 @@ void gst_whep_media_set_video_transcode (GstWhepMedia * media,
 
 /* A viewer is answered as @plan says: starts the conversion its video
  * needs, if any (H.264 made from an H.265 stream, once for all viewers
- * that need it; it then runs as long as the stream is H.265). */
+ * that need it), or wakes it if it rests.  Each such call is matched by a
+ * gst_whep_media_release_viewer() when the viewer ends. */
 void gst_whep_media_prepare_viewer (GstWhepMedia * media,
+    const WhepAnswerPlan * plan);
+/* The viewer answered with @plan has ended: a conversion only such viewers
+ * took rests when the last of them is gone. */
+void gst_whep_media_release_viewer (GstWhepMedia * media,
     const WhepAnswerPlan * plan);
 
 /* EOS went through: new viewers wait for a new stream. */

@@ -10,6 +10,8 @@
 #include "gstwhepmedia-private.h"
 #include "gstwheptranscode.h"
 
+#include <gst/video/video.h>
+
 /* What feeds each track: the demuxer's pad itself, or a conversion made
  * once for all viewers (audio to Opus, H.264 to a profile browsers play,
  * H.265 to H.264), and the settings and viewers' plans that decide it. */
@@ -234,6 +236,45 @@ track_link (GstWhepMedia * media, Track * track, GstPad * pad)
   gst_object_unref (sinkpad);
 }
 
+/* What the conversion gets of the H.265 track: nothing while it rests;
+ * once woken, the stream from its next keyframe on (marked as a
+ * discontinuity for the decoder), the encoder asked to make that picture
+ * a keyframe too: the H.264 viewers start there. */
+static GstPadProbeReturn
+video_transcoder_feed_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  GstWhepMedia *media = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  gboolean drop, woke = FALSE;
+  GstEvent *request;
+
+  g_mutex_lock (&media->lock);
+  drop = media->video_transcoder_resting;
+  if (!drop && media->video_transcoder_waking) {
+    drop = GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+    woke = !drop;
+    if (woke)
+      media->video_transcoder_waking = FALSE;
+  }
+  g_mutex_unlock (&media->lock);
+
+  if (drop)
+    return GST_PAD_PROBE_DROP;
+  if (woke) {
+    GST_INFO_OBJECT (media->bin, "the H.265 to H.264 conversion goes on "
+        "from a keyframe");
+    buffer = gst_buffer_make_writable (buffer);
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+    GST_PAD_PROBE_INFO_DATA (info) = buffer;
+    request = gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+        TRUE, 0);
+    media_request_transcoder_keyframe (media, request);
+    gst_event_unref (request);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 /* The H.264 track takes the H.265 track's video through the conversion
  * (made the first time).  Called with the transcode lock only, when a
  * viewer needs it or a new PMT keeps it; again it changes nothing. */
@@ -260,6 +301,8 @@ media_link_video_transcoder (GstWhepMedia * media)
     gst_bin_add (media->bin, transcoder);
     feed = gst_element_request_pad_simple (media->tracks[TRACK_H265].tee,
         "src_%u");
+    gst_pad_add_probe (feed, GST_PAD_PROBE_TYPE_BUFFER,
+        video_transcoder_feed_probe, media, NULL);
     g_mutex_lock (&media->lock);
     media->video_transcoder = transcoder;
     media->video_transcoder_feed = feed;
@@ -312,20 +355,62 @@ void
 gst_whep_media_prepare_viewer (GstWhepMedia * media,
     const WhepAnswerPlan * plan)
 {
-  gboolean start;
+  gboolean start, wake;
+  GstEvent *request;
 
   if (!plan_sends_h264 (plan))
     return;
   g_mutex_lock (&media->transcode_lock);
   g_mutex_lock (&media->lock);
+  media->h264_viewers++;
   start = media->h264_possible && !media->h264_from_h265 &&
       media->tracks[TRACK_H265].in_pmt;
   if (start)
     media->h264_from_h265 = TRUE;
+  wake = media->video_transcoder_resting;
+  if (wake) {
+    media->video_transcoder_resting = FALSE;
+    media->video_transcoder_waking = TRUE;
+  }
   g_mutex_unlock (&media->lock);
   if (start)
     media_link_video_transcoder (media);
   g_mutex_unlock (&media->transcode_lock);
+
+  if (wake) {
+    /* an encoder upstream makes the H.265 keyframe it waits for at once;
+     * from another, it is the next one the stream has */
+    GST_INFO_OBJECT (media->bin, "a viewer takes H.264 again: the H.265 to "
+        "H.264 conversion waits for a keyframe");
+    request = gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+        TRUE, 0);
+    media_forward_keyframe_request (media, request);
+    gst_event_unref (request);
+  }
+}
+
+void
+gst_whep_media_release_viewer (GstWhepMedia * media,
+    const WhepAnswerPlan * plan)
+{
+  gboolean rest;
+
+  if (!plan_sends_h264 (plan))
+    return;
+  g_mutex_lock (&media->lock);
+  g_warn_if_fail (media->h264_viewers > 0);
+  if (media->h264_viewers > 0)
+    media->h264_viewers--;
+  rest = media->h264_viewers == 0 && media->video_transcoder != NULL &&
+      !media->video_transcoder_resting;
+  if (rest) {
+    media->video_transcoder_resting = TRUE;
+    media->video_transcoder_waking = FALSE;
+  }
+  g_mutex_unlock (&media->lock);
+  if (rest)
+    GST_INFO_OBJECT (media->bin, "no viewer takes H.264: the H.265 to H.264 "
+        "conversion rests");
 }
 
 void

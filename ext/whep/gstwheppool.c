@@ -167,6 +167,8 @@ viewer_teardown (GstWhepPool * pool, Viewer * viewer)
     }
   }
 
+  gst_whep_media_release_viewer (pool->media, viewer->plan);
+
   gst_element_set_locked_state (GST_ELEMENT (session), TRUE);
   gst_element_set_state (GST_ELEMENT (session), GST_STATE_NULL);
   if (GST_OBJECT_PARENT (session) == GST_OBJECT (pool->bin))

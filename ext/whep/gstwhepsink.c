@@ -1213,8 +1213,9 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
    * that offer H.265 get it as it is).  `auto`: H.264 made from it once
    * for all of them (avdec_h265 ! x264enc, zerolatency and ultrafast,
    * Constrained Baseline 4:2:0), started when the first such viewer is
-   * answered and kept while the stream is H.265; it adds the decoder's
-   * and encoder's delay (a frame or two).  `never`: their video m-line is
+   * answered; it rests (decodes and encodes nothing) while no viewer takes
+   * it, and the next such viewer wakes it from the stream's next keyframe.
+   * It adds the decoder's and encoder's delay (a frame or two).  `never`: their video m-line is
    * rejected ("the stream is H.265 and the offer has no H265").  The same
    * property covers H.264 that browsers negotiate but do not decode (High
    * 4:4:4, 4:2:2, 10-bit): `auto` converts it to Constrained Baseline for

@@ -537,6 +537,76 @@ GST_START_TEST (test_h265_joiner_starts_from_the_held_keyframe)
 
 GST_END_TEST;
 
+static GstPadProbeReturn
+count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Waits until @client has decoded @n more pictures. */
+static gboolean
+wait_more_frames (WhepTestClient * client, guint n)
+{
+  return whep_test_client_wait_frames (client,
+      whep_test_client_get_video_frames (client) + n, 0, 15000);
+}
+
+/* The H.265 to H.264 conversion costs nothing once the last viewer that
+ * took its H.264 is gone (its encoder gets no picture while the H.265
+ * viewer plays on), and the next such viewer wakes it: it starts from a
+ * keyframe and plays.  An external encoder: no keyframe on request. */
+GST_START_TEST (test_h265_to_h264_rests_without_its_viewers)
+{
+  WhepTestServer *s = whep_test_server_start (UDP_SERVER, GST_STATE_PLAYING);
+  GstElement *sender = whep_test_udp_sender_start
+      (whep_test_server_udp_port (s, "in"), H265 (30) " ! mux. ");
+  WhepTestClient *h265, *h264;
+  GstElement *encoder;
+  GstPad *encoder_sink;
+  gint encoded = 0, before;
+  gulong probe;
+
+  h265 = h265_viewer_connect (s, FALSE);
+  h264 = viewer_connect (s, TRUE, FALSE);
+  assert_answer_sends (h264, "video", "H264/90000");
+  fail_unless (whep_test_client_wait_frames (h264, 15, 0, 30000));
+  encoder = find_element (s->whep, "x264enc");
+  fail_unless (encoder != NULL);
+  encoder_sink = gst_element_get_static_pad (encoder, "sink");
+  probe = gst_pad_add_probe (encoder_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      count_buffers, &encoded, NULL);
+
+  fail_unless_equals_int (whep_test_client_delete (h264), 200);
+  whep_test_client_free (h264);
+  fail_unless (whep_test_server_wait_sessions (s, 1, 10000));
+  /* what was on its way drains within a second of pictures; then the
+   * encoder gets nothing for two more seconds of them */
+  fail_unless (wait_more_frames (h265, 30));
+  before = g_atomic_int_get (&encoded);
+  fail_unless (wait_more_frames (h265, 60));
+  fail_unless_equals_int (g_atomic_int_get (&encoded), before);
+
+  /* the next viewer without H.265 wakes it */
+  h264 = viewer_connect (s, TRUE, FALSE);
+  assert_answer_sends (h264, "video", "H264/90000");
+  fail_unless (whep_test_client_wait_frames (h264, 30, 0, 30000));
+  fail_unless_equals_int (whep_test_client_first_video_packet_was_keyframe
+      (h264), 1);
+  fail_unless (g_atomic_int_get (&encoded) > before);
+  fail_unless_equals_int (count_elements (s->whep, "x264enc"), 1);
+
+  gst_pad_remove_probe (encoder_sink, probe);
+  gst_object_unref (encoder_sink);
+  gst_object_unref (encoder);
+  whep_test_client_free (h264);
+  whep_test_client_free (h265);
+  whep_test_sender_stop (sender);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
 /* The per-viewer send path payloads H.265 per viewer, and it plays. */
 GST_START_TEST (test_h265_per_viewer_send_path)
 {
@@ -630,6 +700,7 @@ wheptranscode_suite (void)
   tcase_add_test (tc_h265, test_h265_to_h264_for_viewers_without_it);
   tcase_add_test (tc_h265, test_h265_to_h264_per_viewer_send_path);
   tcase_add_test (tc_h265, test_h265_joiner_starts_from_the_held_keyframe);
+  tcase_add_test (tc_h265, test_h265_to_h264_rests_without_its_viewers);
   tcase_add_test (tc_h265, test_h265_per_viewer_send_path);
   suite_add_tcase (s, tc_h265);
 
