@@ -134,11 +134,14 @@ media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
     from_h265 = pmt_h265_to_h264 (media, video_mode);
 
   /* A conversion that viewers use goes on with the new tables (a new
-   * demuxer unlinked it); one that no viewer asked for waits for one. */
+   * demuxer unlinked it), and starts for viewers answered with H.264 when
+   * the stream turns to H.265 under them; with no such viewer it waits for
+   * one. */
   g_mutex_lock (&media->transcode_lock);
   g_mutex_lock (&media->lock);
   media->h264_possible = from_h265;
-  media->h264_from_h265 = media->h264_from_h265 && from_h265;
+  media->h264_from_h265 = (media->h264_from_h265 || media->h264_viewers > 0)
+      && from_h265;
   from_h265 = media->h264_from_h265;
   g_mutex_unlock (&media->lock);
   if (from_h265)

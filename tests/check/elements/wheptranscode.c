@@ -607,6 +607,33 @@ GST_START_TEST (test_h265_to_h264_rests_without_its_viewers)
 
 GST_END_TEST;
 
+/* The feed switches from H.264 to H.265 under a viewer answered with
+ * H.264: the conversion starts for it, and it plays on. */
+GST_START_TEST (test_switch_to_h265_under_an_h264_viewer)
+{
+  WhepTestServer *s = whep_test_server_start (UDP_SERVER, GST_STATE_PLAYING);
+  guint port = whep_test_server_udp_port (s, "in");
+  GstElement *sender = whep_test_udp_sender_start (port, VIDEO " ! mux. ");
+  WhepTestClient *h264;
+
+  h264 = viewer_connect (s, TRUE, FALSE);
+  assert_answer_sends (h264, "video", "H264/90000");
+  fail_unless (whep_test_client_wait_frames (h264, 15, 0, 30000));
+  whep_test_sender_stop (sender);
+
+  sender = whep_test_udp_sender_start (port, H265 (30) " ! mux. ");
+  fail_unless (wait_more_frames (h264, 30), "%u pictures",
+      whep_test_client_get_video_frames (h264));
+  fail_unless_equals_int (count_elements (s->whep, "x264enc"), 1);
+  fail_unless_equals_int (whep_test_server_count_sessions (s), 1);
+
+  whep_test_client_free (h264);
+  whep_test_sender_stop (sender);
+  whep_test_server_stop (s);
+}
+
+GST_END_TEST;
+
 /* The per-viewer send path payloads H.265 per viewer, and it plays. */
 GST_START_TEST (test_h265_per_viewer_send_path)
 {
@@ -701,6 +728,7 @@ wheptranscode_suite (void)
   tcase_add_test (tc_h265, test_h265_to_h264_per_viewer_send_path);
   tcase_add_test (tc_h265, test_h265_joiner_starts_from_the_held_keyframe);
   tcase_add_test (tc_h265, test_h265_to_h264_rests_without_its_viewers);
+  tcase_add_test (tc_h265, test_switch_to_h265_under_an_h264_viewer);
   tcase_add_test (tc_h265, test_h265_per_viewer_send_path);
   suite_add_tcase (s, tc_h265);
 
