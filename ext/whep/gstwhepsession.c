@@ -10,6 +10,7 @@
 #include "gstwhepsession.h"
 #include "gstwhepmedia.h"
 
+#include <gst/rtp/rtp.h>
 #include <gst/webrtc/webrtc.h>
 #include <gst/video/video.h>
 #include <nice/agent.h>
@@ -172,6 +173,50 @@ add_element (GstWhepSession * session, const gchar * factory, GError ** error)
   return e;
 }
 
+/* The payloaders of 1.22 make payload types 96-127 only (their src
+ * templates) and Chromium offers H.265 as 49: below 96 the branch's
+ * packets get the offer's type written in after the payloader, as the
+ * shared send path does for every viewer. */
+#define PAYLOADER_MIN_PT 96
+
+static void
+set_payload_type (GstBuffer * packet, guint8 pt)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  if (gst_rtp_buffer_map (packet, GST_MAP_WRITE, &rtp)) {
+    gst_rtp_buffer_set_payload_type (&rtp, pt);
+    gst_rtp_buffer_unmap (&rtp);
+  }
+}
+
+static gboolean
+set_payload_type_in_list (GstBuffer ** packet, guint idx, gpointer pt)
+{
+  *packet = gst_buffer_make_writable (*packet);
+  set_payload_type (*packet, GPOINTER_TO_UINT (pt));
+  return TRUE;
+}
+
+static GstPadProbeReturn
+rewrite_payload_type (GstPad * pad, GstPadProbeInfo * info, gpointer pt)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *packet = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER
+        (info));
+
+    set_payload_type (packet, GPOINTER_TO_UINT (pt));
+    GST_PAD_PROBE_INFO_DATA (info) = packet;
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list =
+        gst_buffer_list_make_writable (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+
+    gst_buffer_list_foreach (list, set_payload_type_in_list, pt);
+    GST_PAD_PROBE_INFO_DATA (info) = list;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 /* queue -> payloader -> capssetter -> webrtcbin, and a ghost pad for it */
 static gboolean
 add_branch (GstWhepSession * session, const WhepMLinePlan * mline,
@@ -197,8 +242,16 @@ add_branch (GstWhepSession * session, const WhepMLinePlan * mline,
   g_object_set (queue, "leaky", 2 /* downstream: drop the oldest */ ,
       "max-size-buffers", 0, "max-size-bytes", 0,
       "max-size-time", VIEWER_QUEUE_TIME, NULL);
-  g_object_set (pay, "pt", mline->payload_type, "ssrc", ssrc,
-      "mtu", WHEP_RTP_MTU, NULL);
+  g_object_set (pay, "pt", MAX (mline->payload_type, PAYLOADER_MIN_PT),
+      "ssrc", ssrc, "mtu", WHEP_RTP_MTU, NULL);
+  if (mline->payload_type < PAYLOADER_MIN_PT) {
+    GstPad *pay_src = gst_element_get_static_pad (pay, "src");
+
+    gst_pad_add_probe (pay_src, GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_BUFFER_LIST, rewrite_payload_type,
+        GUINT_TO_POINTER (mline->payload_type), NULL);
+    gst_object_unref (pay_src);
+  }
   if (video)
     /* SPS, PPS and IDR in one STAP-A, and no waiting to aggregate */
     gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
