@@ -1215,11 +1215,12 @@ gst_whep_sink_class_init (GstWhepSinkClass * klass)
    * Constrained Baseline 4:2:0), started when the first such viewer is
    * answered; it rests (decodes and encodes nothing) while no viewer takes
    * it, and the next such viewer wakes it from the stream's next keyframe.
-   * It adds the decoder's and encoder's delay (a frame or two).  `never`: their video m-line is
-   * rejected ("the stream is H.265 and the offer has no H265").  The same
-   * property covers H.264 that browsers negotiate but do not decode (High
-   * 4:4:4, 4:2:2, 10-bit): `auto` converts it to Constrained Baseline for
-   * all viewers, `never` sends it as it is with a warning.
+   * It adds the decoder's and encoder's delay (a frame or two).  `never`:
+   * their video m-line is rejected ("the stream is H.265 and the offer has
+   * no H265").  The same property covers H.264 that browsers negotiate but
+   * do not decode (High 4:4:4, 4:2:2, 10-bit): `auto` converts it to
+   * Constrained Baseline for all viewers, `never` sends it as it is with a
+   * warning.
    */
   g_object_class_install_property (gobject_class, PROP_VIDEO_TRANSCODE,
       g_param_spec_enum ("video-transcode", "Video transcode",
