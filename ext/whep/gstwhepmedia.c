@@ -85,7 +85,7 @@ track_for_caps (GstWhepMedia * media, GstCaps * caps)
 {
   guint i;
 
-  if (media_converts_audio (media, gst_whep_audio_codec_from_caps (caps)))
+  if (media_converts_audio (media, whep_audio_codec_from_caps (caps)))
     return &media->tracks[TRACK_AUDIO];
   for (i = 0; i < G_N_ELEMENTS (media->tracks); i++) {
     if (gst_structure_has_name (gst_caps_get_structure (caps, 0),

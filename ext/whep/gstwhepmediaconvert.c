@@ -23,7 +23,7 @@ media_converts_audio (GstWhepMedia * media, WhepAudioCodec codec)
 {
   GstWhepTranscodeMode mode;
 
-  if (!gst_whep_audio_codec_needs_transcode (codec))
+  if (!whep_audio_codec_needs_transcode (codec))
     return FALSE;
   g_mutex_lock (&media->lock);
   mode = media->audio_transcode;
@@ -169,7 +169,7 @@ static GstPad *
 track_input_for (GstWhepMedia * media, Track * track, GstPad * pad)
 {
   GstCaps *caps = gst_pad_get_current_caps (pad);
-  WhepAudioCodec codec = gst_whep_audio_codec_from_caps (caps);
+  WhepAudioCodec codec = whep_audio_codec_from_caps (caps);
   GstElement *transcoder;
   const gchar *what;
   gboolean convert;
@@ -181,7 +181,7 @@ track_input_for (GstWhepMedia * media, Track * track, GstPad * pad)
   g_mutex_unlock (&media->lock);
 
   if (track->kind == WHEP_MEDIA_KIND_AUDIO &&
-      gst_whep_audio_codec_needs_transcode (codec)) {
+      whep_audio_codec_needs_transcode (codec)) {
     what = gst_whep_audio_codec_name (codec);
     transcoder = track_get_transcoder (media, track, codec);
   } else if (track->kind == WHEP_MEDIA_KIND_VIDEO && convert) {

@@ -28,7 +28,7 @@ pmt_audio_usable (GstWhepMedia * media, WhepAudioCodec opus_or_other,
 
   if (opus_or_other == WHEP_AUDIO_CODEC_OPUS)
     return TRUE;
-  if (!gst_whep_audio_codec_needs_transcode (opus_or_other))
+  if (!whep_audio_codec_needs_transcode (opus_or_other))
     return FALSE;
   if (mode == GST_WHEP_TRANSCODE_NEVER) {
     GST_ELEMENT_WARNING (media->bin, STREAM, CODEC_NOT_FOUND,
@@ -112,7 +112,7 @@ media_handle_pmt (GstWhepMedia * media, const GstMpegtsPMT * pmt)
       has_video = TRUE;
     else if (stream->stream_type == GST_MPEGTS_STREAM_TYPE_VIDEO_HEVC)
       has_h265 = TRUE;
-    else if ((codec = gst_whep_audio_codec_from_pmt (stream)) &&
+    else if ((codec = whep_audio_codec_from_pmt (stream)) &&
         (audio == WHEP_AUDIO_CODEC_NONE || codec == WHEP_AUDIO_CODEC_OPUS))
       audio = codec;            /* Opus if there is, else the first other */
   }

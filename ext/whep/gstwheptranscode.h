@@ -6,7 +6,7 @@
 #pragma once
 
 #include <gst/gst.h>
-#include <gst/mpegts/mpegts.h>
+#include "whep-audio-codec.h"
 #include "whep-offer.h"
 
 G_BEGIN_DECLS
@@ -28,29 +28,8 @@ typedef enum
 #define GST_TYPE_WHEP_TRANSCODE_MODE (gst_whep_transcode_mode_get_type ())
 GType gst_whep_transcode_mode_get_type (void);
 
-/* What an audio stream of the MPEG-TS carries. */
-typedef enum
-{
-  WHEP_AUDIO_CODEC_NONE = 0,    /* not audio, or audio we cannot convert */
-  WHEP_AUDIO_CODEC_OPUS,        /* sent as it is */
-  WHEP_AUDIO_CODEC_AAC,         /* ADTS (stream type 0x0f) */
-  WHEP_AUDIO_CODEC_AAC_LATM,    /* LATM/LOAS (0x11) */
-  WHEP_AUDIO_CODEC_MPEG,        /* MPEG-1/2 audio, layer I-III (0x03, 0x04) */
-  WHEP_AUDIO_CODEC_AC3,         /* 0x81, or 0x06 with an AC-3 descriptor */
-  WHEP_AUDIO_CODEC_EAC3,        /* 0x87, or 0x06 with an E-AC-3 descriptor */
-  WHEP_AUDIO_CODEC_LAST
-} WhepAudioCodec;
-
-/* From the PMT's entry for the stream, before any pad exists. */
-WhepAudioCodec gst_whep_audio_codec_from_pmt (const GstMpegtsPMTStream *
-    stream);
-/* From the caps of a demuxer pad. */
-WhepAudioCodec gst_whep_audio_codec_from_caps (const GstCaps * caps);
 /* "AAC", "MPEG audio", ... for messages. */
 const gchar *gst_whep_audio_codec_name (WhepAudioCodec codec);
-
-/* TRUE if @codec is converted to Opus (not Opus, not NONE). */
-gboolean gst_whep_audio_codec_needs_transcode (WhepAudioCodec codec);
 
 /* Whether this GStreamer has what converting @codec to Opus takes; if not,
  * @missing (may be NULL) gets the element that is missing. */
